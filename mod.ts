@@ -1,0 +1,18 @@
+/**
+ * sockkit: a Deno-native TCP/UDP socket toolkit with a WebAssembly core.
+ *
+ * It brings the Berkeley sockets course material to Deno: byte order and address functions
+ * under their C names (computed in Wasm and identical to glibc), framing codecs, a growable
+ * I/O buffer, and (through FFI) the socket options, close semantics and diagnostics that
+ * Deno does not expose.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLongError } from "./mod.ts";
+ * console.assert(new FrameTooLongError(70000, 65536) instanceof RangeError);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/errors.ts";

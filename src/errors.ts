@@ -1,0 +1,141 @@
+/**
+ * The error classes sockkit throws. They carry fields, not just a message, and extend the
+ * standard class that fits (`SyntaxError` for unparseable text, `RangeError` for a value out
+ * of range). Messages start with the action that failed and end with the numbers.
+ *
+ * This file is runtime-neutral (no `Deno.*`), so the codecs and addressing that use it also
+ * run in the Node bundle. Socket errors that wrap `Deno.errors.*` live in `src/`'s socket layer.
+ *
+ * @module
+ */
+
+/**
+ * An address text could not be parsed.
+ *
+ * @example
+ * ```ts
+ * import { AddressSyntaxError } from "./errors.ts";
+ * const e = new AddressSyntaxError("Cannot parse address: unexpected character at position 3", "1.2x", 3);
+ * console.assert(e instanceof SyntaxError && e.position === 3);
+ * ```
+ */
+export class AddressSyntaxError extends SyntaxError {
+  /** The text that failed to parse. */
+  readonly input: string;
+  /** Zero-based index of the first offending character (`input.length` if text ended early). */
+  readonly position: number;
+  constructor(message: string, input: string, position: number) {
+    super(message);
+    this.name = "AddressSyntaxError";
+    this.input = input;
+    this.position = position;
+  }
+}
+
+/**
+ * A frame declares a length above the decoder's maximum.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLongError } from "./errors.ts";
+ * const e = new FrameTooLongError(70000, 65536);
+ * console.assert(e.message === "Cannot decode frame: declared length 70000 bytes exceeds maximum of 65536 bytes");
+ * ```
+ */
+export class FrameTooLongError extends RangeError {
+  /** The length the frame declared (or the bytes seen so far without a delimiter). */
+  readonly frameLength: number;
+  /** The configured maximum. */
+  readonly maxFrameLength: number;
+  constructor(frameLength: number, maxFrameLength: number, message?: string) {
+    super(
+      message ??
+        `Cannot decode frame: declared length ${frameLength} bytes exceeds maximum of ${maxFrameLength} bytes`,
+    );
+    this.name = "FrameTooLongError";
+    this.frameLength = frameLength;
+    this.maxFrameLength = maxFrameLength;
+  }
+}
+
+/**
+ * The stream ended before the requested number of bytes (or the delimiter) arrived.
+ * `partial` holds every byte that did arrive: nothing received is lost.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteReadError } from "./errors.ts";
+ * const e = new IncompleteReadError(new Uint8Array(3), 8);
+ * console.assert(e.partial.length === 3 && e.expected === 8);
+ * ```
+ */
+export class IncompleteReadError extends Error {
+  /** The bytes read before the end of the stream. */
+  readonly partial: Uint8Array;
+  /** The number of bytes that were expected, or `null` when reading up to a delimiter. */
+  readonly expected: number | null;
+  constructor(partial: Uint8Array, expected: number | null, message?: string) {
+    super(
+      message ??
+        (expected === null
+          ? `Cannot read until delimiter: stream ended after ${partial.length} bytes`
+          : `Cannot read exactly ${expected} bytes: stream ended after ${partial.length} bytes`),
+    );
+    this.name = "IncompleteReadError";
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A read up to a delimiter went past its limit without finding it.
+ *
+ * @example
+ * ```ts
+ * import { LimitOverrunError } from "./errors.ts";
+ * const e = new LimitOverrunError(4096, 4096);
+ * console.assert(e.consumed === 4096);
+ * ```
+ */
+export class LimitOverrunError extends Error {
+  /** Bytes examined (and still buffered) when the limit was hit. */
+  readonly consumed: number;
+  /** The limit. */
+  readonly limit: number;
+  constructor(consumed: number, limit: number, message?: string) {
+    super(
+      message ??
+        `Cannot find delimiter: scanned ${consumed} bytes, limit is ${limit} bytes`,
+    );
+    this.name = "LimitOverrunError";
+    this.consumed = consumed;
+    this.limit = limit;
+  }
+}
+
+/**
+ * A buffer would grow past its maximum capacity (the successor of `CNetIOBuffer`'s silent
+ * `FALSE`).
+ *
+ * @example
+ * ```ts
+ * import { BufferOverflowError } from "./errors.ts";
+ * const e = new BufferOverflowError(2_000_000, 1_048_576);
+ * console.assert(e instanceof RangeError && e.requested === 2_000_000);
+ * ```
+ */
+export class BufferOverflowError extends RangeError {
+  /** The capacity the operation needed. */
+  readonly requested: number;
+  /** The buffer's maximum capacity. */
+  readonly maxCapacity: number;
+  constructor(requested: number, maxCapacity: number, message?: string) {
+    super(
+      message ??
+        `Cannot grow buffer: ${requested} bytes needed, maximum capacity is ${maxCapacity} bytes`,
+    );
+    this.name = "BufferOverflowError";
+    this.requested = requested;
+    this.maxCapacity = maxCapacity;
+  }
+}

@@ -16,3 +16,5 @@
  */
 
 export * from "./src/errors.ts";
+export * from "./src/io_buffer.ts";
+export * from "./src/framing/io.ts";

@@ -4,3 +4,7 @@
 
 export { scratch_ptr, scratch_size } from "./scratch";
 export { byteorder_buffer_ptr, byteorder_buffer_size, byteorder_swap_u16, byteorder_swap_u32, byteorder_swap_u64, byteorder_swap16, byteorder_swap32, byteorder_swap64 } from "./byteorder";
+export { mem_alloc, mem_free, mem_realloc, mem_usable_size, mem_heap_size, mem_free_bytes, mem_used_bytes, mem_used_blocks, mem_largest_free } from "./alloc";
+export { iobuf_grow, iobuf_compact } from "./iobuf";
+export { scan_byte, scan_all } from "./scan";
+export { frame_new, frame_add_delim, frame_free, frame_reset, frame_set_max, frame_consumed, frame_status, frame_state, frame_err_offset, frame_err_length, frame_decode, frame_encode_header } from "./frame_codec";

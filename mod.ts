@@ -18,3 +18,7 @@
 export * from "./src/errors.ts";
 export * from "./src/io_buffer.ts";
 export * from "./src/framing/io.ts";
+export * from "./src/socket_options.ts";
+export * from "./src/close.ts";
+export * from "./src/tcp_info.ts";
+export * from "./src/socket_errors.ts";

@@ -1,0 +1,705 @@
+/**
+ * Socket options through FFI: `setsockopt`/`getsockopt` on the descriptor behind any Deno
+ * socket (or sockkit wrapper), which Deno itself does not expose.
+ *
+ * {@linkcode setSocketOptions} applies named options and returns what the kernel actually
+ * applied, read back with `getsockopt` (Linux doubles buffer sizes and clamps tiny ones, so
+ * `receiveBufferSize: 262144` reads back as `524288`). {@linkcode getSocketOptions} reads
+ * them. {@linkcode setSocketOption}/{@linkcode getSocketOption} reach every other option by
+ * level and number (see {@linkcode socketConstants}).
+ *
+ * The seeds' twelve "setsockopt for robustness" recipes map onto options:
+ *
+ * | seed recipe | here |
+ * |---|---|
+ * | `SO_REUSEADDR` | `reuseAddress: true` |
+ * | `SO_DONTLINGER` | `linger: false` |
+ * | `SO_SNDTIMEO`/`SO_RCVTIMEO` 1 s | `kernelSendTimeout`/`kernelReceiveTimeout: 1000` (kernel value only: Deno's I/O is non-blocking, so use the socket layer's async timeouts) |
+ * | `SO_RCVBUF`/`SO_SNDBUF` 32 KiB, and 0 | `receiveBufferSize`/`sendBufferSize` (0 is clamped by Linux to its minimum, as the report shows) |
+ * | `SO_BROADCAST` | `broadcast: true` (UDP) |
+ * | `SO_CONDITIONAL_ACCEPT` | `conditionalAccept` throws `UnsupportedPlatformError` (Windows-only) |
+ * | `SO_LINGER` 5 s | `linger: 5` (then {@linkcode closeSocket} does an async graceful close with a 5 s limit) |
+ * | `SO_DEBUG` | `debug: true` (needs `CAP_NET_ADMIN`) |
+ * | `TCP_NODELAY` | `noDelay: true` |
+ *
+ * Permissions: `--allow-ffi` for every call (the error names the flag when it is missing);
+ * `--allow-read=/proc/self/fd` is optional and makes the first lookup faster on Linux.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setSocketOptions } from "./socket_options.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const report = setSocketOptions(listener, { receiveBufferSize: 262144, keepAlive: { idle: 33 } });
+ * assert.equal(report.receiveBufferSize?.requested, 262144);
+ * assert.equal(report.receiveBufferSize?.applied, 524288); // Linux doubles it
+ * assert.deepEqual(report.keepAlive?.applied, { idle: 33, interval: 75, count: 9 });
+ * ```
+ *
+ * @module
+ */
+
+import { type Libc, libc } from "./_ffi/libc.ts";
+import { constantsFor, type SocketConstants } from "./_ffi/constants.ts";
+import {
+  type ResolvedSocket,
+  resolveSocket,
+  type SocketLike,
+  unwrapSocket as unwrap,
+} from "./_ffi/fd.ts";
+import { SocketOptionError, UnsupportedPlatformError } from "./socket_errors.ts";
+import { errnoName } from "./errno.ts";
+
+export type { DenoSocket, SocketLike } from "./_ffi/fd.ts";
+
+/**
+ * Return the Deno object behind a sockkit wrapper (its `raw`), or the argument itself.
+ *
+ * @param socket A `Deno.Conn`, `Deno.Listener`, `Deno.DatagramConn` or a wrapper with `raw`.
+ * @returns The Deno socket.
+ * @throws {TypeError} For anything else.
+ *
+ * Needs no permissions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unwrapSocket } from "./socket_options.ts";
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert.equal(unwrapSocket({ raw: l }), l);
+ * ```
+ */
+export const unwrapSocket: typeof unwrap = unwrap;
+
+/** Keepalive timing in seconds, as the kernel applies it. */
+export interface KeepAliveTiming {
+  /** Idle time before the first probe (`TCP_KEEPIDLE`), seconds. Linux default 7200. */
+  idle: number;
+  /** Time between probes (`TCP_KEEPINTVL`), seconds. Linux default 75. */
+  interval: number;
+  /** Unanswered probes before the connection is dropped (`TCP_KEEPCNT`). Linux default 9. */
+  count: number;
+}
+
+/**
+ * Options for {@linkcode setSocketOptions}. Every field is optional; a missing field is left
+ * as it is. Ranges are checked by the kernel (its `EINVAL` becomes a `SocketOptionError`).
+ */
+export interface SocketOptions {
+  /** `SO_REUSEADDR`. Deno already sets it on TCP listeners. */
+  reuseAddress?: boolean;
+  /** `SO_REUSEPORT`. Only affects later binds; pass `reusePort` to `Deno.listen` for listeners. */
+  reusePort?: boolean;
+  /** `SO_RCVBUF` in bytes. Linux doubles the value and clamps it to [2304, 2 × rmem_max]. */
+  receiveBufferSize?: number;
+  /** `SO_SNDBUF` in bytes. Linux doubles the value and clamps it to [4608, 2 × wmem_max]. */
+  sendBufferSize?: number;
+  /**
+   * `SO_LINGER`: seconds, or `false` for the seeds' `SO_DONTLINGER`. The value is also
+   * recorded so that {@linkcode closeSocket} closes the way the seeds describe: 0 sends an RST,
+   * N > 0 closes gracefully within N seconds without blocking the event loop.
+   */
+  linger?: number | false;
+  /** `SO_KEEPALIVE`, plus `TCP_KEEPIDLE`/`TCP_KEEPINTVL`/`TCP_KEEPCNT` (seconds) when an object. */
+  keepAlive?: boolean | Partial<KeepAliveTiming>;
+  /** `TCP_USER_TIMEOUT` in ms: drop the connection when sent data stays unacknowledged that long. Linux only. */
+  userTimeout?: number;
+  /** `TCP_NODELAY`: disable Nagle's algorithm. */
+  noDelay?: boolean;
+  /** `SO_BROADCAST` (UDP). */
+  broadcast?: boolean;
+  /** `IP_TTL` / `IPV6_UNICAST_HOPS`. */
+  ttl?: number;
+  /** `IP_TOS` / `IPV6_TCLASS`. */
+  tos?: number;
+  /** `IP_MULTICAST_TTL` / `IPV6_MULTICAST_HOPS`. */
+  multicastTtl?: number;
+  /** `IP_MULTICAST_LOOP` / `IPV6_MULTICAST_LOOP`. */
+  multicastLoop?: boolean;
+  /** `TCP_CORK` (Linux) / `TCP_NOPUSH` (macOS). */
+  cork?: boolean;
+  /** `TCP_QUICKACK`. Linux only; the kernel clears it again on its own. */
+  quickAck?: boolean;
+  /** `SO_DEBUG`. Setting it needs `CAP_NET_ADMIN`. */
+  debug?: boolean;
+  /** `SO_RCVTIMEO` in ms. Kernel value only: Deno's non-blocking reads ignore it. */
+  kernelReceiveTimeout?: number;
+  /** `SO_SNDTIMEO` in ms. Kernel value only: Deno's non-blocking writes ignore it. */
+  kernelSendTimeout?: number;
+  /** `SO_CONDITIONAL_ACCEPT`: Windows-only; always throws `UnsupportedPlatformError` here. */
+  conditionalAccept?: boolean;
+}
+
+/** The values {@linkcode getSocketOptions} reads back, one per option. */
+export interface SocketOptionValues {
+  reuseAddress: boolean;
+  reusePort: boolean;
+  receiveBufferSize: number;
+  sendBufferSize: number;
+  linger: number | false;
+  keepAlive: false | KeepAliveTiming;
+  userTimeout: number;
+  noDelay: boolean;
+  broadcast: boolean;
+  ttl: number;
+  tos: number;
+  multicastTtl: number;
+  multicastLoop: boolean;
+  cork: boolean;
+  quickAck: boolean;
+  debug: boolean;
+  kernelReceiveTimeout: number;
+  kernelSendTimeout: number;
+  conditionalAccept: boolean;
+}
+
+/** The name of an option. */
+export type SocketOptionName = keyof SocketOptionValues;
+
+/** What {@linkcode setSocketOptions} returns: per option, what was asked and what the kernel applied. */
+export type SocketOptionsReport = {
+  [K in SocketOptionName]?: { requested: SocketOptions[K]; applied: SocketOptionValues[K] };
+};
+
+interface Ctx {
+  lib: Libc;
+  C: SocketConstants;
+  fd: number;
+  info: ResolvedSocket;
+  /** The Deno socket object (linger is recorded against it). */
+  obj: object;
+}
+
+let scratch: { buf: Uint8Array; view: DataView; len: Uint32Array } | null = null;
+function sc() {
+  if (!scratch) {
+    const buf = new Uint8Array(512);
+    scratch = { buf, view: new DataView(buf.buffer), len: new Uint32Array(1) };
+  }
+  return scratch;
+}
+
+function fail(ctx: Ctx, option: string, action: string, detail: string): never {
+  const n = ctx.lib.errno();
+  const code = errnoName(n, ctx.C.os) ?? `E${n}`;
+  throw new SocketOptionError(
+    option,
+    n,
+    code,
+    `Cannot ${action} ${option}${detail}: ${code} (errno ${n})`,
+  );
+}
+
+function setInt(ctx: Ctx, option: string, level: number, name: number, v: number): void {
+  const s = sc();
+  s.view.setInt32(0, v, true);
+  if (ctx.lib.symbols.setsockopt(ctx.fd, level, name, s.buf, 4) !== 0) {
+    fail(ctx, option, "set", ` to ${v}`);
+  }
+}
+
+function getInt(ctx: Ctx, option: string, level: number, name: number): number {
+  const s = sc();
+  s.len[0] = 4;
+  s.view.setInt32(0, 0, true);
+  if (ctx.lib.symbols.getsockopt(ctx.fd, level, name, s.buf, s.len) !== 0) {
+    fail(ctx, option, "get", "");
+  }
+  if (s.len[0] === 1) return s.buf[0]; // e.g. IP_MULTICAST_TTL may answer with one byte
+  if (s.len[0] !== 4) {
+    throw new SocketOptionError(
+      option,
+      0,
+      "EBADLEN",
+      `Cannot get ${option}: kernel returned ${s.len[0]} bytes, expected 4`,
+    );
+  }
+  return s.view.getInt32(0, true);
+}
+
+function setStruct(ctx: Ctx, option: string, level: number, name: number, size: number): void {
+  if (ctx.lib.symbols.setsockopt(ctx.fd, level, name, sc().buf, size) !== 0) {
+    fail(ctx, option, "set", "");
+  }
+}
+
+function getStruct(ctx: Ctx, option: string, level: number, name: number, size: number): DataView {
+  const s = sc();
+  s.buf.fill(0, 0, size);
+  s.len[0] = size;
+  if (ctx.lib.symbols.getsockopt(ctx.fd, level, name, s.buf, s.len) !== 0) {
+    fail(ctx, option, "get", "");
+  }
+  if (s.len[0] !== size) {
+    throw new SocketOptionError(
+      option,
+      0,
+      "EBADLEN",
+      `Cannot get ${option}: kernel returned ${s.len[0]} bytes, expected ${size}`,
+    );
+  }
+  return s.view;
+}
+
+function ip(ctx: Ctx): { v6: boolean; level: number } {
+  const v6 = ctx.info.family === "IPv6";
+  return { v6, level: v6 ? ctx.C.IPPROTO_IPV6 : ctx.C.IPPROTO_IP };
+}
+
+function need(ctx: Ctx, option: string, n: number | null, what: string): number {
+  if (n === null) throw new UnsupportedPlatformError(`${option} (${what})`, ctx.C.os);
+  return n;
+}
+
+// ---- argument checks (fail fast, before any libc call) ----
+
+function checkBool(option: string, v: unknown): boolean {
+  if (typeof v !== "boolean") {
+    throw new TypeError(`Cannot set ${option}: expected a boolean, got ${typeof v}`);
+  }
+  return v;
+}
+
+function checkInt(option: string, v: unknown, min = -0x80000000, max = 0x7fffffff): number {
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new TypeError(`Cannot set ${option}: expected an integer, got ${String(v)}`);
+  }
+  if (v < min || v > max) {
+    throw new RangeError(`Cannot set ${option}: ${v} is outside ${min}..${max}`);
+  }
+  return v;
+}
+
+interface Spec<K extends SocketOptionName> {
+  check(v: unknown): SocketOptions[K];
+  set(ctx: Ctx, v: NonNullable<SocketOptions[K]>): void;
+  get(ctx: Ctx): SocketOptionValues[K];
+}
+
+function boolOpt(
+  option: SocketOptionName,
+  where: (C: SocketConstants, ctx: Ctx) => [number, number],
+): Spec<SocketOptionName> {
+  return {
+    check: (v) => checkBool(option, v),
+    set: (ctx, v) => setInt(ctx, option, ...where(ctx.C, ctx), v ? 1 : 0),
+    get: (ctx) => getInt(ctx, option, ...where(ctx.C, ctx)) !== 0,
+  } as Spec<SocketOptionName>;
+}
+
+function intOpt(
+  option: SocketOptionName,
+  where: (C: SocketConstants, ctx: Ctx) => [number, number],
+  min = 0,
+): Spec<SocketOptionName> {
+  return {
+    check: (v) => checkInt(option, v, min),
+    set: (ctx, v) => setInt(ctx, option, ...where(ctx.C, ctx), v as number),
+    get: (ctx) => getInt(ctx, option, ...where(ctx.C, ctx)),
+  } as Spec<SocketOptionName>;
+}
+
+function timeoutOpt(option: SocketOptionName, name: (C: SocketConstants) => number) {
+  return {
+    check: (v: unknown) => checkInt(option, v, 0),
+    set: (ctx: Ctx, v: number) => {
+      const t = ctx.C.timeval;
+      const view = sc().view;
+      view.setBigInt64(t.sec, BigInt(Math.floor(v / 1000)), true);
+      view.setBigInt64(t.usec, BigInt((v % 1000) * 1000), true);
+      setStruct(ctx, option, ctx.C.SOL_SOCKET, name(ctx.C), t.size);
+    },
+    get: (ctx: Ctx) => {
+      const t = ctx.C.timeval;
+      const view = getStruct(ctx, option, ctx.C.SOL_SOCKET, name(ctx.C), t.size);
+      return Number(view.getBigInt64(t.sec, true)) * 1000 +
+        Math.floor(Number(view.getBigInt64(t.usec, true)) / 1000);
+    },
+  } as unknown as Spec<SocketOptionName>;
+}
+
+const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
+  reuseAddress: boolOpt("reuseAddress", (C) => [C.SOL_SOCKET, C.SO_REUSEADDR]),
+  reusePort: boolOpt("reusePort", (C) => [C.SOL_SOCKET, C.SO_REUSEPORT]),
+  receiveBufferSize: intOpt("receiveBufferSize", (C) => [C.SOL_SOCKET, C.SO_RCVBUF]),
+  sendBufferSize: intOpt("sendBufferSize", (C) => [C.SOL_SOCKET, C.SO_SNDBUF]),
+  linger: {
+    check: (v) => (v === false ? false : checkInt("linger", v, 0, 65535)),
+    set: (ctx, v) => {
+      const L = ctx.C.linger;
+      const view = sc().view;
+      view.setInt32(L.onoff, v === false ? 0 : 1, true);
+      view.setInt32(L.linger, v === false ? 0 : (v as number), true);
+      setStruct(ctx, "linger", ctx.C.SOL_SOCKET, ctx.C.SO_LINGER, L.size);
+      lingers.set(ctx.obj, v as number | false);
+    },
+    get: (ctx) => {
+      const L = ctx.C.linger;
+      const view = getStruct(ctx, "linger", ctx.C.SOL_SOCKET, ctx.C.SO_LINGER, L.size);
+      return view.getInt32(L.onoff, true) === 0 ? false : view.getInt32(L.linger, true);
+    },
+  } as Spec<SocketOptionName>,
+  keepAlive: {
+    check: (v) => {
+      if (typeof v === "boolean") return v;
+      if (v === null || typeof v !== "object") {
+        throw new TypeError(
+          `Cannot set keepAlive: expected a boolean or { idle, interval, count }`,
+        );
+      }
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        if (k !== "idle" && k !== "interval" && k !== "count") {
+          throw new TypeError(`Cannot set keepAlive: unknown field "${k}"`);
+        }
+        checkInt(`keepAlive.${k}`, o[k], 0);
+      }
+      return o as Partial<KeepAliveTiming>;
+    },
+    set: (ctx, v) => {
+      const C = ctx.C;
+      if (typeof v === "object") {
+        const t = v as Partial<KeepAliveTiming>;
+        if (t.idle !== undefined) {
+          setInt(ctx, "keepAlive.idle", C.IPPROTO_TCP, C.TCP_KEEPIDLE, t.idle);
+        }
+        if (t.interval !== undefined) {
+          setInt(ctx, "keepAlive.interval", C.IPPROTO_TCP, C.TCP_KEEPINTVL, t.interval);
+        }
+        if (t.count !== undefined) {
+          setInt(ctx, "keepAlive.count", C.IPPROTO_TCP, C.TCP_KEEPCNT, t.count);
+        }
+      }
+      setInt(ctx, "keepAlive", C.SOL_SOCKET, C.SO_KEEPALIVE, v === false ? 0 : 1);
+    },
+    get: (ctx) => {
+      const C = ctx.C;
+      if (getInt(ctx, "keepAlive", C.SOL_SOCKET, C.SO_KEEPALIVE) === 0) return false;
+      return {
+        idle: getInt(ctx, "keepAlive.idle", C.IPPROTO_TCP, C.TCP_KEEPIDLE),
+        interval: getInt(ctx, "keepAlive.interval", C.IPPROTO_TCP, C.TCP_KEEPINTVL),
+        count: getInt(ctx, "keepAlive.count", C.IPPROTO_TCP, C.TCP_KEEPCNT),
+      };
+    },
+  } as Spec<SocketOptionName>,
+  userTimeout: intOpt(
+    "userTimeout",
+    (C, ctx) => [C.IPPROTO_TCP, need(ctx, "userTimeout", C.TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT")],
+  ),
+  noDelay: boolOpt("noDelay", (C) => [C.IPPROTO_TCP, C.TCP_NODELAY]),
+  broadcast: boolOpt("broadcast", (C) => [C.SOL_SOCKET, C.SO_BROADCAST]),
+  ttl: intOpt("ttl", (C, ctx) => {
+    const { v6, level } = ip(ctx);
+    return [level, v6 ? C.IPV6_UNICAST_HOPS : C.IP_TTL];
+  }, -1),
+  tos: intOpt("tos", (C, ctx) => {
+    const { v6, level } = ip(ctx);
+    return [level, v6 ? C.IPV6_TCLASS : C.IP_TOS];
+  }, -1),
+  multicastTtl: intOpt("multicastTtl", (C, ctx) => {
+    const { v6, level } = ip(ctx);
+    return [level, v6 ? C.IPV6_MULTICAST_HOPS : C.IP_MULTICAST_TTL];
+  }, -1),
+  multicastLoop: boolOpt("multicastLoop", (C, ctx) => {
+    const { v6, level } = ip(ctx);
+    return [level, v6 ? C.IPV6_MULTICAST_LOOP : C.IP_MULTICAST_LOOP];
+  }),
+  cork: boolOpt("cork", (C) => [C.IPPROTO_TCP, C.TCP_CORK]),
+  quickAck: boolOpt(
+    "quickAck",
+    (C, ctx) => [C.IPPROTO_TCP, need(ctx, "quickAck", C.TCP_QUICKACK, "TCP_QUICKACK")],
+  ),
+  debug: boolOpt("debug", (C) => [C.SOL_SOCKET, C.SO_DEBUG]),
+  kernelReceiveTimeout: timeoutOpt("kernelReceiveTimeout", (C) => C.SO_RCVTIMEO),
+  kernelSendTimeout: timeoutOpt("kernelSendTimeout", (C) => C.SO_SNDTIMEO),
+  conditionalAccept: {
+    check: (v) => checkBool("conditionalAccept", v),
+    set: (ctx) => {
+      throw new UnsupportedPlatformError("SO_CONDITIONAL_ACCEPT", ctx.C.os, "it is Windows-only");
+    },
+    get: (ctx) => {
+      throw new UnsupportedPlatformError("SO_CONDITIONAL_ACCEPT", ctx.C.os, "it is Windows-only");
+    },
+  } as Spec<SocketOptionName>,
+};
+
+/** Every option name, in the order {@linkcode setSocketOptions} applies them. */
+export const SOCKET_OPTION_NAMES: readonly SocketOptionName[] = Object.freeze(
+  Object.keys(SPECS) as SocketOptionName[],
+);
+
+/** Linger values recorded by setSocketOptions, per Deno socket object. */
+const lingers = new WeakMap<object, number | false>();
+
+/**
+ * The `linger` value last set through {@linkcode setSocketOptions} on this socket, or
+ * `undefined` when none was.
+ *
+ * @param socket A Deno socket or sockkit wrapper.
+ * @returns Seconds, `false`, or `undefined`.
+ *
+ * Needs no permissions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordedLinger } from "./socket_options.ts";
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert.equal(recordedLinger(l), undefined);
+ * ```
+ */
+export function recordedLinger(socket: SocketLike): number | false | undefined {
+  return lingers.get(unwrap(socket));
+}
+
+function context(socket: SocketLike): Ctx {
+  const obj = unwrap(socket);
+  const info = resolveSocket(obj);
+  const lib = libc();
+  return { lib, C: lib.C, fd: info.fd, info, obj };
+}
+
+/**
+ * Set socket options through `setsockopt` and read each back with `getsockopt`.
+ *
+ * Arguments are checked first (a wrong type throws before anything is changed); then options
+ * are applied in {@linkcode SOCKET_OPTION_NAMES} order. If the kernel rejects one, the ones
+ * before it stay applied and a {@linkcode SocketOptionError} names the option and errno.
+ *
+ * Options set on a TCP listener are inherited by the connections it accepts on Linux
+ * (`receiveBufferSize`, `sendBufferSize`, `keepAlive` with its timing, `noDelay`, `linger`,
+ * `userTimeout`, `tos`, `ttl`), so set them once on the listener.
+ *
+ * @param socket A Deno socket (`Conn`, `Listener`, `DatagramConn`) or sockkit wrapper.
+ * @param options The options to set.
+ * @returns Per option: `requested` and the `applied` value read back.
+ * @throws {TypeError|RangeError} For a malformed option value (nothing is changed).
+ * @throws {SocketOptionError} When the kernel rejects an option (`errno`, `code`).
+ * @throws {StaleDescriptorError} When the socket is closed (nothing is touched).
+ * @throws {FfiPermissionError} Without `--allow-ffi`.
+ * @throws {UnsupportedPlatformError} For `conditionalAccept`, and on Windows.
+ *
+ * Needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setSocketOptions } from "./socket_options.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const r = setSocketOptions(listener, { noDelay: true, receiveBufferSize: 0 });
+ * assert.equal(r.noDelay?.applied, true);
+ * assert.equal(r.receiveBufferSize?.applied, 2304); // Linux's minimum
+ * ```
+ */
+export function setSocketOptions(socket: SocketLike, options: SocketOptions): SocketOptionsReport {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("Cannot set socket options: expected an options object");
+  }
+  const wanted: [SocketOptionName, unknown][] = [];
+  for (const k of Object.keys(options)) {
+    if (!(k in SPECS)) throw new TypeError(`Cannot set socket options: unknown option "${k}"`);
+  }
+  for (const name of SOCKET_OPTION_NAMES) {
+    const v = (options as Record<string, unknown>)[name];
+    if (v === undefined) continue;
+    wanted.push([name, SPECS[name].check(v)]);
+  }
+  const report: Record<string, { requested: unknown; applied: unknown }> = {};
+  if (wanted.length === 0) return report as SocketOptionsReport;
+  const ctx = context(socket);
+  for (const [name, v] of wanted) {
+    const spec = SPECS[name];
+    spec.set(ctx, v as never);
+    report[name] = { requested: v, applied: spec.get(ctx) };
+  }
+  return report as SocketOptionsReport;
+}
+
+/**
+ * Read socket options through `getsockopt`.
+ *
+ * @param socket A Deno socket or sockkit wrapper.
+ * @param names The options to read (default: the ones that apply to the socket's kind:
+ *   TCP options for stream IP sockets, IP options for IP sockets, socket-level ones for all).
+ * @returns The values.
+ * @throws {SocketOptionError} When the kernel refuses a read (e.g. `noDelay` on UDP).
+ * @throws {StaleDescriptorError} When the socket is closed.
+ * @throws {FfiPermissionError} Without `--allow-ffi`.
+ *
+ * Needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getSocketOptions } from "./socket_options.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const v = getSocketOptions(listener, ["reuseAddress", "linger"]);
+ * assert.deepEqual(v, { reuseAddress: true, linger: false });
+ * ```
+ */
+export function getSocketOptions<K extends SocketOptionName = SocketOptionName>(
+  socket: SocketLike,
+  names?: readonly K[],
+): Pick<SocketOptionValues, K> {
+  const ctx = context(socket);
+  let list: readonly SocketOptionName[] = names ?? defaultNames(ctx);
+  list = list.filter((n) => {
+    if (!(n in SPECS)) throw new TypeError(`Cannot get socket options: unknown option "${n}"`);
+    return true;
+  });
+  const out: Record<string, unknown> = {};
+  for (const n of list) out[n] = SPECS[n].get(ctx);
+  return out as Pick<SocketOptionValues, K>;
+}
+
+function defaultNames(ctx: Ctx): SocketOptionName[] {
+  const names: SocketOptionName[] = [
+    "reuseAddress",
+    "reusePort",
+    "receiveBufferSize",
+    "sendBufferSize",
+    "linger",
+    "debug",
+    "kernelReceiveTimeout",
+    "kernelSendTimeout",
+  ];
+  if (ctx.info.family !== "unix") {
+    names.push("ttl", "tos");
+    if (ctx.info.type === "dgram") names.push("broadcast", "multicastTtl", "multicastLoop");
+    if (ctx.info.type === "stream") {
+      names.push("keepAlive", "noDelay", "cork");
+      if (ctx.C.TCP_USER_TIMEOUT !== null) names.push("userTimeout");
+      if (ctx.C.TCP_QUICKACK !== null) names.push("quickAck");
+    }
+  }
+  return names;
+}
+
+function checkLevelName(level: number, name: number): void {
+  checkInt("level", level);
+  checkInt("name", name);
+}
+
+/**
+ * Set any socket option by level and number (`setsockopt`), for options without a name here.
+ *
+ * @param socket A Deno socket or sockkit wrapper.
+ * @param level The level, e.g. `socketConstants().SOL_SOCKET`.
+ * @param name The option number, e.g. `socketConstants().SO_RCVBUF`.
+ * @param value An `int` (a boolean is 1/0), or the raw bytes of a struct.
+ * @throws {TypeError|RangeError} For a malformed argument.
+ * @throws {SocketOptionError} When the kernel rejects it (`option` is `"level/name"`).
+ * @throws {StaleDescriptorError} When the socket is closed.
+ * @throws {FfiPermissionError} Without `--allow-ffi`.
+ *
+ * Needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getSocketOption, setSocketOption, socketConstants } from "./socket_options.ts";
+ * const C = socketConstants();
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * setSocketOption(l, C.IPPROTO_TCP, C.TCP_KEEPCNT, 4);
+ * assert.equal(getSocketOption(l, C.IPPROTO_TCP, C.TCP_KEEPCNT), 4);
+ * ```
+ */
+export function setSocketOption(
+  socket: SocketLike,
+  level: number,
+  name: number,
+  value: number | boolean | Uint8Array,
+): void {
+  checkLevelName(level, name);
+  const option = `${level}/${name}`;
+  let bytes: Uint8Array | null = null;
+  let int = 0;
+  if (value instanceof Uint8Array) {
+    if (value.length > 65536) {
+      throw new RangeError(`Cannot set ${option}: ${value.length} bytes exceeds 65536`);
+    }
+    bytes = value;
+  } else if (typeof value === "boolean") int = value ? 1 : 0;
+  else int = checkInt(option, value);
+  const ctx = context(socket);
+  if (bytes) {
+    if (ctx.lib.symbols.setsockopt(ctx.fd, level, name, bytes, bytes.length) !== 0) {
+      fail(ctx, option, "set", "");
+    }
+  } else setInt(ctx, option, level, name, int);
+}
+
+/**
+ * Read any socket option by level and number (`getsockopt`).
+ *
+ * Without `length` the option is read as an `int` and the kernel must answer with 4 bytes
+ * (or 1 for the byte-sized IP multicast options); with `length`, the raw bytes the kernel
+ * returned (possibly fewer than `length`).
+ *
+ * @param socket A Deno socket or sockkit wrapper.
+ * @param level The level.
+ * @param name The option number.
+ * @param length Buffer size for a struct option (1..65536); omit for an `int`.
+ * @returns The `int` value, or the returned bytes.
+ * @throws {SocketOptionError} When the kernel refuses (e.g. `ENOPROTOOPT`).
+ * @throws {StaleDescriptorError} When the socket is closed.
+ * @throws {FfiPermissionError} Without `--allow-ffi`.
+ *
+ * Needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getSocketOption, socketConstants } from "./socket_options.ts";
+ * const C = socketConstants();
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert.equal(getSocketOption(l, C.SOL_SOCKET, C.SO_ACCEPTCONN), 1);
+ * assert.equal(getSocketOption(l, C.SOL_SOCKET, C.SO_LINGER, 8).length, 8);
+ * ```
+ */
+export function getSocketOption(socket: SocketLike, level: number, name: number): number;
+export function getSocketOption(
+  socket: SocketLike,
+  level: number,
+  name: number,
+  length: number,
+): Uint8Array;
+export function getSocketOption(
+  socket: SocketLike,
+  level: number,
+  name: number,
+  length?: number,
+): number | Uint8Array {
+  checkLevelName(level, name);
+  const option = `${level}/${name}`;
+  if (length !== undefined) checkInt(`${option} length`, length, 1, 65536);
+  const ctx = context(socket);
+  if (length === undefined) return getInt(ctx, option, level, name);
+  const buf = new Uint8Array(length);
+  const len = new Uint32Array([length]);
+  if (ctx.lib.symbols.getsockopt(ctx.fd, level, name, buf, len) !== 0) fail(ctx, option, "get", "");
+  return buf.slice(0, len[0]);
+}
+
+/**
+ * The socket constants of the running OS (levels, option numbers, struct layouts), for
+ * {@linkcode setSocketOption}/{@linkcode getSocketOption}.
+ *
+ * @param os An OS name (default `Deno.build.os`); `"linux"` or `"darwin"`.
+ * @returns The constant table.
+ * @throws {UnsupportedPlatformError} On Windows.
+ *
+ * Needs no permissions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { socketConstants } from "./socket_options.ts";
+ * assert.equal(socketConstants("linux").TCP_NODELAY, 1);
+ * ```
+ */
+export function socketConstants(os?: string): SocketConstants {
+  return constantsFor(os);
+}
+
+export type { SocketConstants } from "./_ffi/constants.ts";

@@ -22,3 +22,4 @@ export * from "./src/socket_options.ts";
 export * from "./src/close.ts";
 export * from "./src/tcp_info.ts";
 export * from "./src/socket_errors.ts";
+export * from "./src/proxy_protocol.ts";

@@ -8,3 +8,4 @@ export { mem_alloc, mem_free, mem_realloc, mem_usable_size, mem_heap_size, mem_f
 export { iobuf_grow, iobuf_compact } from "./iobuf";
 export { scan_byte, scan_all } from "./scan";
 export { frame_new, frame_add_delim, frame_free, frame_reset, frame_set_max, frame_consumed, frame_status, frame_state, frame_err_offset, frame_err_length, frame_decode, frame_encode_header } from "./frame_codec";
+export { proxy_result_ptr, proxy_result_size, proxy_tlv_table_ptr, proxy_tlv_max, proxy_decode, proxy_crc32c, proxy_encode_v1, proxy_encode_v2, proxy_format_ip, proxy_parse_ip } from "./proxy";

@@ -173,3 +173,32 @@ export class ProxyProtocolError extends Error {
     this.offset = offset;
   }
 }
+
+/**
+ * An operation was given an address family it does not support (C: `EAFNOSUPPORT`, errno 97
+ * on Linux). `inet_pton(3, "1.2.3.4")` throws it where C returns -1.
+ *
+ * @example
+ * ```ts
+ * import { AddressFamilyError } from "./errors.ts";
+ * const e = new AddressFamilyError("inet_pton", 3);
+ * console.assert(e instanceof RangeError && e.family === 3 && e.code === "EAFNOSUPPORT");
+ * console.assert(e.message === "Cannot inet_pton: address family not supported, expected AF_INET (2) or AF_INET6 (10), got 3");
+ * ```
+ */
+export class AddressFamilyError extends RangeError {
+  /** The family that was given (a number such as `AF_UNIX`, or whatever the caller passed). */
+  readonly family: unknown;
+  /** The C error name, `"EAFNOSUPPORT"`. */
+  readonly code = "EAFNOSUPPORT";
+  constructor(operation: string, family: unknown, message?: string) {
+    super(
+      message ??
+        `Cannot ${operation}: address family not supported, expected AF_INET (2) or AF_INET6 (10), got ${
+          String(family)
+        }`,
+    );
+    this.name = "AddressFamilyError";
+    this.family = family;
+  }
+}

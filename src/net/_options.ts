@@ -6,6 +6,8 @@
  * @module
  */
 
+import { setSocketOptions, type SocketLike, type SocketOptions } from "../socket_options.ts";
+
 /** The socket option names `listen`/`connect` accept; see `setSocketOptions` for each meaning. */
 export const SOCKET_OPTION_NAMES = [
   "reuseAddress",
@@ -23,41 +25,13 @@ export const SOCKET_OPTION_NAMES = [
   "cork",
   "quickAck",
   "debug",
+  "kernelReceiveTimeout",
+  "kernelSendTimeout",
+  "conditionalAccept",
 ] as const;
 
-/** Socket options accepted inline by sockkit's `listen`, `connect` and `bind` (applied with `setSocketOptions`). */
-export interface InlineSocketOptions {
-  /** `SO_REUSEADDR`. Default: Deno's (on for TCP listeners). */
-  reuseAddress?: boolean;
-  /** `SO_RCVBUF` in bytes (the kernel doubles it). Default: the system's. */
-  receiveBufferSize?: number;
-  /** `SO_SNDBUF` in bytes (the kernel doubles it). Default: the system's. */
-  sendBufferSize?: number;
-  /** `SO_LINGER` seconds, or `false` for off. `0` makes `close()` send an RST. Default: off. */
-  linger?: number | false;
-  /** `SO_KEEPALIVE`, or `{ idle, interval, count }` in seconds. Default: off. */
-  keepAlive?: boolean | { idle?: number; interval?: number; count?: number };
-  /** `TCP_USER_TIMEOUT` in ms. Default: 0 (the system's). */
-  userTimeout?: number;
-  /** `TCP_NODELAY`. Default: Deno's. */
-  noDelay?: boolean;
-  /** `SO_BROADCAST` (UDP). Deno turns it on for every UDP socket; `false` turns it off. */
-  broadcast?: boolean;
-  /** `IP_TTL`. */
-  ttl?: number;
-  /** `IP_TOS`. */
-  tos?: number;
-  /** `IP_MULTICAST_TTL`. Default 1. */
-  multicastTtl?: number;
-  /** `IP_MULTICAST_LOOP`. */
-  multicastLoop?: boolean;
-  /** `TCP_CORK`. */
-  cork?: boolean;
-  /** `TCP_QUICKACK`. */
-  quickAck?: boolean;
-  /** `SO_DEBUG` (needs CAP_NET_ADMIN). */
-  debug?: boolean;
-}
+/** Socket options accepted inline by sockkit's `listen`, `connect` and `bind`: the fields of `setSocketOptions` (src/socket_options.ts); `reusePort` is Deno's listen option instead. */
+export type InlineSocketOptions = Omit<SocketOptions, "reusePort">;
 
 /** Return only the socket option fields of `o` that are set, or `undefined` when none is. */
 export function pickSocketOptions(o: object): InlineSocketOptions | undefined {
@@ -69,19 +43,11 @@ export function pickSocketOptions(o: object): InlineSocketOptions | undefined {
   return out as InlineSocketOptions | undefined;
 }
 
-type SetSocketOptions = (socket: unknown, options: Record<string, unknown>) => unknown;
-let setter: SetSocketOptions | undefined;
-
-/** Register the FFI option setter (done by the module that owns it, or by tests). */
-export function registerSocketOptionSetter(fn: SetSocketOptions): void {
-  setter = fn;
-}
-
 /**
  * Apply `opts` to a Deno socket. `noDelay` and boolean `keepAlive` use Deno's methods on a
  * TcpConn; the rest need `setSocketOptions` (FFI).
  *
- * @throws {Deno.errors.NotSupported} when FFI options are asked for but no setter is available.
+ * @throws `FfiPermissionError` without `--allow-ffi`, `SocketOptionError` when the kernel refuses (from `setSocketOptions`).
  */
 export function applySocketOptions(
   raw: unknown,
@@ -99,12 +65,5 @@ export function applySocketOptions(
     delete rest.keepAlive;
   }
   if (Object.keys(rest).length === 0) return;
-  if (!setter) {
-    throw new Deno.errors.NotSupported(
-      `Cannot set socket options ${
-        Object.keys(rest).join(", ")
-      }: setSocketOptions is not available`,
-    );
-  }
-  setter(raw, rest);
+  setSocketOptions(raw as SocketLike, rest as SocketOptions);
 }

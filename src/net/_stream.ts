@@ -7,7 +7,7 @@
 
 import { annotateError, SocketStateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout, IdleTimer, PendingOp, raceDeadline } from "./_deadline.ts";
-import { closeHooks } from "./_close_hooks.ts";
+import { closeRaw, readEndReason } from "./_close_hooks.ts";
 
 /** Timeouts of a stream connection, in milliseconds. `0` or `undefined` disables one. */
 export interface StreamTimeouts {
@@ -42,6 +42,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   #idle: IdleTimer | undefined;
   #idleError: SocketTimeoutError | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #eof = false;
   #endReason: EndReason | null = null;
   #readOp = new PendingOp<number | null>();
@@ -108,7 +109,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       this.#idle = ms === undefined || this.#closed ? undefined : new IdleTimer(ms, () => {
         this.#idleError = new SocketTimeoutError("idle", ms, "(no reads or writes)");
         this.#idle = undefined;
-        this.close();
+        this.close().catch(() => {});
       });
     }
   }
@@ -131,11 +132,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
     if (n === null) {
       if (!this.#eof) {
         this.#eof = true;
-        try {
-          this.#endReason = closeHooks.endReason?.(this.raw) ?? null;
-        } catch {
-          this.#endReason = null; // no --allow-ffi, or the socket is gone
-        }
+        this.#endReason = readEndReason(this.raw);
       }
     } else {
       this.#bytesRead += n;
@@ -295,21 +292,17 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   }
 
   /**
-   * Close the connection. Goes through `closeSocket` (src/close.ts) when available, so a
-   * `linger: 0` set by `setSocketOptions` sends an RST. A second call does nothing. A pending
-   * read settles (with `null` or an error).
+   * Close the connection through `closeSocket` (src/close.ts), so a `linger: 0` set by
+   * `setSocketOptions` sends an RST and a linger of N > 0 closes gracefully within N seconds
+   * without blocking. The descriptor is released at once otherwise; the promise settles when
+   * the close is complete. A second call returns the same promise. A pending read settles.
    */
-  close(): void {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
     this.#closed = true;
     this.#idle?.stop();
     this.#idle = undefined;
-    try {
-      if (closeHooks.closeSocket) closeHooks.closeSocket(this.raw);
-      else this.raw.close();
-    } catch (e) {
-      if (!(e instanceof Deno.errors.BadResource)) throw e;
-    }
+    return this.#closing = closeRaw(this.raw);
   }
 
   /**
@@ -346,11 +339,10 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
 
   /** Same as {@linkcode close}. */
   [Symbol.dispose](): void {
-    this.close();
+    this.close().catch(() => {});
   }
-  /** Same as {@linkcode close}. */
+  /** Same as {@linkcode close}, awaited. */
   [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.close();
   }
 }

@@ -130,7 +130,7 @@ export function serve(
         if (!(stopping && conn.closed)) onError(e);
       } finally {
         active.delete(conn);
-        conn.close();
+        await conn.close().catch(onError);
       }
     })();
     running.add(p);
@@ -153,12 +153,12 @@ export function serve(
         continue;
       }
       if (stopping) {
-        conn.close();
+        conn.close().catch(onError);
         break;
       }
       if (max !== undefined && active.size >= max) {
         const info = { localAddr: conn.localAddr, remoteAddr: conn.remoteAddr };
-        conn.close();
+        conn.close().catch(onError);
         options.onDrop?.(info);
         continue;
       }
@@ -174,7 +174,7 @@ export function serve(
       const timedOut = new Promise<void>((r) => (timer = setTimeout(r, shutdownTimeout)));
       await Promise.race([Promise.allSettled([...running]), timedOut]);
       clearTimeout(timer);
-      for (const c of active) c.close();
+      for (const c of active) c.close().catch(onError);
       await Promise.allSettled([...running]);
     }
   })();

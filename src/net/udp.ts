@@ -31,7 +31,6 @@
 import { annotateError, SocketStateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout, PendingOp, raceDeadline } from "./_deadline.ts";
 import { applySocketOptions, type InlineSocketOptions, pickSocketOptions } from "./_options.ts";
-import { closeHooks } from "./_close_hooks.ts";
 import { checkPort } from "./tcp.ts";
 
 /** Options of {@linkcode bind}. */
@@ -335,8 +334,7 @@ export class UdpSocket implements Disposable, AsyncDisposable {
     this.#closed = true;
     this.#memberships.clear();
     try {
-      if (closeHooks.closeSocket) closeHooks.closeSocket(this.raw);
-      else this.raw.close();
+      this.raw.close();
     } catch (e) {
       if (!(e instanceof Deno.errors.BadResource)) throw e;
     }

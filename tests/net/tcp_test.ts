@@ -279,3 +279,22 @@ print(d.decode())`,
   assert.equal(out.code, 0);
   assert.equal(dec.decode(out.stdout).trim(), "Welcome");
 });
+
+Deno.test("connect with linger 0 makes close() send an RST that the peer sees as ConnectionReset", async () => {
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  const c = await connect({ port: server.addr.port, linger: 0, noDelay: true });
+  await using s = await accepted;
+  await c.close();
+  await assert.rejects(s.read(new Uint8Array(1), { timeout: 2000 }), Deno.errors.ConnectionReset);
+});
+
+Deno.test("endReason records FIN when the peer closes gracefully", async () => {
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  await using c = await connect({ port: server.addr.port });
+  const s = await accepted;
+  await s.close();
+  assert.equal(await c.read(new Uint8Array(1), { timeout: 2000 }), null);
+  assert.equal(c.endReason, "FIN");
+});

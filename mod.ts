@@ -17,9 +17,15 @@
 
 export * from "./src/errors.ts";
 export * from "./src/io_buffer.ts";
+export * from "./src/proxy_protocol.ts";
 export * from "./src/framing/io.ts";
 export * from "./src/socket_options.ts";
 export * from "./src/close.ts";
 export * from "./src/tcp_info.ts";
 export * from "./src/socket_errors.ts";
-export * from "./src/proxy_protocol.ts";
+export * from "./src/framing/spec.ts";
+export * from "./src/framing/codec.ts";
+export * from "./src/framing/framed_conn.ts";
+export * from "./src/errno.ts";
+export * from "./src/net/mod.ts";
+export * from "./src/resolve.ts";

@@ -128,6 +128,9 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
     };
   }
 
+  #failRead = this.#fail("read");
+  #failWrite = this.#fail("write");
+
   #onRead = (n: number | null): number | null => {
     if (n === null) {
       if (!this.#eof) {
@@ -164,7 +167,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       ? checkTimeout("timeout", options.timeout)
       : this.#readTimeout;
     if (timeout === undefined && !options?.signal && !this.#readOp.pending) {
-      return this.raw.read(p).then(this.#onRead, this.#fail("read"));
+      return this.raw.read(p).then(this.#onRead, this.#failRead);
     }
     return this.#readSlow(p, timeout, options?.signal);
   }
@@ -224,7 +227,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       ? checkTimeout("timeout", options.timeout)
       : this.#writeTimeout;
     if (timeout === undefined && !options?.signal && !this.#writeOp.pending) {
-      return this.raw.write(p).then(this.#onWrite, this.#fail("write"));
+      return this.raw.write(p).then(this.#onWrite, this.#failWrite);
     }
     return this.#writeSlow(p, timeout, options?.signal);
   }

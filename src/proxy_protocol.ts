@@ -816,6 +816,34 @@ export class ProxiedConn implements Deno.Conn {
     return this.conn.closeWrite();
   }
 
+  /**
+   * Sets `TCP_NODELAY` on the socket (when it is a `Deno.TcpConn`).
+   *
+   * @param noDelay default true
+   * @throws {TypeError} when the underlying connection is not TCP
+   */
+  setNoDelay(noDelay = true): void {
+    const tcp = this.conn as Partial<Deno.TcpConn>;
+    if (typeof tcp.setNoDelay !== "function") {
+      throw new TypeError("Cannot set noDelay: the underlying connection is not TCP");
+    }
+    tcp.setNoDelay.call(this.conn, noDelay);
+  }
+
+  /**
+   * Sets `SO_KEEPALIVE` on the socket (when it is a `Deno.TcpConn`).
+   *
+   * @param keepAlive default true
+   * @throws {TypeError} when the underlying connection is not TCP
+   */
+  setKeepAlive(keepAlive = true): void {
+    const tcp = this.conn as Partial<Deno.TcpConn>;
+    if (typeof tcp.setKeepAlive !== "function") {
+      throw new TypeError("Cannot set keepAlive: the underlying connection is not TCP");
+    }
+    tcp.setKeepAlive.call(this.conn, keepAlive);
+  }
+
   /** Makes the connection keep the event loop alive (the default). */
   ref(): void {
     this.conn.ref();

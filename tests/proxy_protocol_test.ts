@@ -884,6 +884,8 @@ Deno.test("readProxyHeader returns v1 header and hands every following byte to t
   assert.deepEqual(conn.remoteAddr, tcp("192.168.0.1", 56324));
   assert.deepEqual(conn.localAddr, tcp("192.168.0.11", 443));
   assert.deepEqual(conn.socketRemoteAddr, client.localAddr);
+  conn.setNoDelay(true);
+  conn.setKeepAlive(true);
   assert.deepEqual(await readAll(conn), app);
 });
 
@@ -1050,6 +1052,8 @@ Deno.test("ProxiedConn keeps a decoded header's TLVs as `proxied`", () => {
   } as unknown as Deno.Conn;
   const header: ProxyHeader = complete(PP07).header;
   const pc = new ProxiedConn(fake, header);
+  assert.throws(() => pc.setNoDelay(), TypeError);
+  assert.throws(() => pc.setKeepAlive(), TypeError);
   assert.equal(pc.proxied.authority, "12345");
   assert.deepEqual(pc.remoteAddr, tcp("127.0.0.1", 42));
   assert.deepEqual(pc.socketRemoteAddr, tcp("127.0.0.1", 2));

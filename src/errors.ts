@@ -202,3 +202,77 @@ export class AddressFamilyError extends RangeError {
     this.family = family;
   }
 }
+
+/**
+ * A frame is malformed: a length that is negative after adjustment, a header stripped past
+ * the frame's end, a varint longer than 10 bytes, a bare LF in strict CRLF mode.
+ *
+ * @example
+ * ```ts
+ * import { FrameCorruptError } from "./errors.ts";
+ * const e = new FrameCorruptError("adjusted length is negative", 0);
+ * console.assert(e.reason === "adjusted length is negative" && e.offset === 0);
+ * ```
+ */
+export class FrameCorruptError extends Error {
+  /** What is wrong with the frame. */
+  readonly reason: string;
+  /** Offset in the stream (bytes since the decoder started) where the bad frame begins. */
+  readonly offset: number;
+  constructor(reason: string, offset: number, message?: string) {
+    super(message ?? `Cannot decode frame: ${reason} at stream offset ${offset}`);
+    this.name = "FrameCorruptError";
+    this.reason = reason;
+    this.offset = offset;
+  }
+}
+
+/**
+ * The stream ended in the middle of a frame: `leftover` bytes were received that do not
+ * make a whole frame. They are not lost: `partial` holds them.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteFrameError } from "./errors.ts";
+ * const e = new IncompleteFrameError(new Uint8Array(6));
+ * console.assert(e.leftover === 6 && e.message === "Cannot decode frame: stream ended with 6 bytes of an incomplete frame");
+ * ```
+ */
+export class IncompleteFrameError extends Error {
+  /** Number of bytes left over at the end of the stream. */
+  readonly leftover: number;
+  /** The leftover bytes themselves. */
+  readonly partial: Uint8Array;
+  constructor(partial: Uint8Array, message?: string) {
+    super(
+      message ??
+        `Cannot decode frame: stream ended with ${partial.length} bytes of an incomplete frame`,
+    );
+    this.name = "IncompleteFrameError";
+    this.leftover = partial.length;
+    this.partial = partial;
+  }
+}
+
+/**
+ * A frame spec text (`len:u32be,max=64KiB`) could not be parsed.
+ *
+ * @example
+ * ```ts
+ * import { FrameSpecSyntaxError } from "./errors.ts";
+ * const e = new FrameSpecSyntaxError("Cannot parse frame spec: unknown kind \"lenn\" at position 0", "lenn", 0);
+ * console.assert(e instanceof SyntaxError && e.position === 0);
+ * ```
+ */
+export class FrameSpecSyntaxError extends SyntaxError {
+  /** The spec text. */
+  readonly input: string;
+  /** Zero-based index of the offending character. */
+  readonly position: number;
+  constructor(message: string, input: string, position: number) {
+    super(message);
+    this.name = "FrameSpecSyntaxError";
+    this.input = input;
+    this.position = position;
+  }
+}

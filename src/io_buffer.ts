@@ -37,6 +37,7 @@ import { BufferOverflowError } from "./errors.ts";
 import { bytes, core } from "../wasm/loader.ts";
 import { iobufGrow, memFree } from "../wasm/iobuf.ts";
 import { Status } from "../wasm/status.ts";
+import { REGION } from "./_internal.ts";
 
 /** Options for {@linkcode IOBuffer}. */
 export interface IOBufferOptions {
@@ -575,6 +576,11 @@ export class IOBuffer {
       this.#r =
       this.#w =
         0;
+  }
+
+  /** Internal: address and length of the readable bytes (for the framing decoders). */
+  [REGION](): [number, number] {
+    return [this.#ptr + this.#r, this.#w - this.#r];
   }
 
   /** Same as {@linkcode IOBuffer.free}, for `using`. */

@@ -8,8 +8,9 @@
  *
  * @example
  * ```ts
- * import { FrameTooLongError } from "./mod.ts";
- * console.assert(new FrameTooLongError(70000, 65536) instanceof RangeError);
+ * import { htonl, inet_addr } from "./mod.ts";
+ * // Host order is little-endian, so exactly as in C on x86 and ARM:
+ * console.assert(htonl(0x7f000001) === inet_addr("127.0.0.1"));
  * ```
  *
  * @module
@@ -29,3 +30,6 @@ export * from "./src/framing/framed_conn.ts";
 export * from "./src/errno.ts";
 export * from "./src/net/mod.ts";
 export * from "./src/resolve.ts";
+export * from "./src/byte_order.ts";
+export * from "./src/address.ts";
+export * from "./src/sockaddr.ts";

@@ -190,12 +190,11 @@ export class FrameDecoder {
   #table: number;
   #buf: IOBuffer;
   #batch = new FrameBatch();
-  #pending: Error | null = null;
+  // an error found by the core but not thrown yet (frames before it come first)
+  #pending: { error: Error; fatal: boolean } | null = null;
+  // a thrown error that stops the decoder (policy "error", corrupt length)
   #fatal: Error | null = null;
   #streamPos = 0; // stream offset of the buffer's read index
-  // one-at-a-time queue, drawn from the last batch
-  #qi = 0;
-  #qn = 0;
 
   /**
    * @param options Options or a spec text (`"len:u32be"`).
@@ -319,13 +318,7 @@ export class FrameDecoder {
    *   with the next frame after throwing; otherwise every later call throws again.
    */
   decodeBatch(max = TABLE_ENTRIES): FrameBatch {
-    if (this.#fatal) throw this.#fatal;
-    if (this.#pending) {
-      const e = this.#pending;
-      this.#pending = null;
-      throw e;
-    }
-    this.#qn = this.#qi = 0;
+    this.#throwPending();
     const [ptr, len] = this.#buf[REGION]();
     const n = frameDecode(this.#dec, ptr, len, this.#table, Math.min(max, TABLE_ENTRIES));
     const consumed = frameConsumed(this.#dec);
@@ -335,8 +328,7 @@ export class FrameDecoder {
       const recoverable = status === Status.FRAME_TOO_LONG
         ? (this.options as { oversize?: string }).oversize === "discard"
         : this.options.kind === "line";
-      if (recoverable) this.#pending = e;
-      else this.#fatal = e;
+      this.#pending = { error: e, fatal: !recoverable };
     }
     this.#batch._set(this.#table, ptr, n);
     this.#buf.consume(consumed);
@@ -371,13 +363,20 @@ export class FrameDecoder {
    * @throws Like {@linkcode FrameDecoder.decodeBatch}.
    */
   decodeView(): Uint8Array | null {
-    if (this.#qi >= this.#qn) {
-      const b = this.decodeBatch();
-      if (b.count === 0) return null;
-      this.#qn = b.count;
-      this.#qi = 0;
+    // one frame per core call: never looks past the frame it returns, so a caller may
+    // switch to raw reads (readExact/readUntil) between frames
+    const b = this.decodeBatch(1);
+    return b.count === 0 ? null : b.frame(0);
+  }
+
+  #throwPending(): void {
+    if (this.#fatal) throw this.#fatal;
+    const p = this.#pending;
+    if (p) {
+      this.#pending = null;
+      if (p.fatal) this.#fatal = p.error;
+      throw p.error;
     }
-    return this.#batch.frame(this.#qi++);
   }
 
   /**
@@ -410,7 +409,7 @@ export class FrameDecoder {
     out.set(this.#buf.peek(out.length));
     this.#buf.consume(out.length);
     this.#streamPos += out.length;
-    this.#qi = this.#qn = 0;
+    this.#pending = null; // an error found ahead of the raw read is not the caller's concern
     frameReset(this.#dec);
   }
 
@@ -421,13 +420,7 @@ export class FrameDecoder {
    * @throws A pending decode error that was not reported yet.
    */
   finish(): void {
-    if (this.#fatal) throw this.#fatal;
-    if (this.#pending) {
-      const e = this.#pending;
-      this.#pending = null;
-      throw e;
-    }
-    if (this.#qi < this.#qn) return; // frames still queued
+    this.#throwPending();
     if (this.#buf.length > 0 && this.state !== "discarding") {
       throw new IncompleteFrameError(this.#buf.toBytes());
     }

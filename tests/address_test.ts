@@ -362,3 +362,14 @@ Deno.test("hostile sizes are rejected quickly without growing Wasm memory (ADDR-
   assert.equal(dotted(inet_aton("0".repeat(1 << 20) + "1.2.3.4")), "1.2.3.4");
   assert.equal(core.memory.buffer.byteLength, pages);
 });
+
+Deno.test("the address tour prints the course notes' values", async () => {
+  const { addressTour } = await import("../examples/address_tour.ts");
+  const lines: string[] = [];
+  addressTour((line) => lines.push(line));
+  const text = lines.join("\n");
+  assert.match(text, /inet_addr\("202\.119\.9\.199"\) = 0xc70977ca/);
+  assert.match(text, /s_b1=202 s_b2=119 s_b3=9 s_b4=199/);
+  assert.match(text, /htons\(5000\) = 0x8813/);
+  assert.match(text, /02 00 13 88 7f 00 00 01 00 00 00 00 00 00 00 00/);
+});

@@ -1,0 +1,246 @@
+/**
+ * Output of the `sockkit` command: JSON events (one object per line on stdout), hex dumps,
+ * verbose notes on stderr, and the one-line error format with errno and Winsock names.
+ *
+ * @module
+ */
+
+import { type ErrorExplanation, explainError } from "../../mod.ts";
+import { UsageError } from "./_args.ts";
+
+const enc = new TextEncoder();
+
+/** Write all of `bytes` to a synchronous sink (stdout, stderr). */
+export function writeAllSync(
+  sink: { writeSync(p: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  let off = 0;
+  while (off < bytes.length) off += sink.writeSync(bytes.subarray(off));
+}
+
+/**
+ * Format bytes as `hexdump -C` does: offset, 16 hex bytes, printable ASCII.
+ *
+ * @param bytes The bytes.
+ * @param offset The offset printed for the first byte (running total across chunks).
+ * @returns The lines, each ending with `\n`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hexDump } from "./_output.ts";
+ * assert.equal(
+ *   hexDump(new TextEncoder().encode("hi\n")),
+ *   "00000000  68 69 0a                                          |hi.|\n",
+ * );
+ * ```
+ */
+export function hexDump(bytes: Uint8Array, offset = 0): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row = bytes.subarray(i, i + 16);
+    let hex = "";
+    let ascii = "";
+    for (let j = 0; j < 16; j++) {
+      if (j === 8) hex += " ";
+      if (j < row.length) {
+        hex += row[j].toString(16).padStart(2, "0") + " ";
+        ascii += row[j] >= 0x20 && row[j] < 0x7f ? String.fromCharCode(row[j]) : ".";
+      } else hex += "   ";
+    }
+    out += `${(offset + i).toString(16).padStart(8, "0")}  ${hex} |${ascii}|\n`;
+  }
+  return out;
+}
+
+/** Lower-case hex of `bytes`, no separators. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The bytes as text when they are valid UTF-8, else `undefined`. */
+export function asText(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields an error event carries. */
+export interface ErrorFields {
+  /** The error class name (`FrameTooLongError`, `ConnectionRefused`). */
+  type: string;
+  /** The message. */
+  message: string;
+  /** The errno name (`ECONNREFUSED`), when known. */
+  errno?: string;
+  /** The Linux errno number, when known. */
+  errnoNumber?: number;
+  /** The Winsock name (`WSAECONNREFUSED`), when there is one. */
+  wsa?: string;
+  /** The Winsock number (10061). */
+  wsaCode?: number;
+  /** Other typed fields of the error (`frameLength`, `maxFrameLength`, `position`, ...). */
+  [field: string]: unknown;
+}
+
+const EXTRA_FIELDS = [
+  "operation",
+  "address",
+  "frameLength",
+  "maxFrameLength",
+  "position",
+  "input",
+  "option",
+  "timeout",
+  "leftover",
+  "reason",
+  "offset",
+] as const;
+
+/**
+ * Describe an error for a JSON event: class, message, errno and Winsock names, and its typed fields.
+ *
+ * @param err Anything thrown.
+ * @returns The fields.
+ */
+export function describeError(err: unknown): ErrorFields {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const out: ErrorFields = { type: e.name || e.constructor.name, message: e.message };
+  // deno-lint-ignore no-explicit-any
+  const ex: ErrorExplanation | undefined = (e as any).explanation ?? explainError(e);
+  if (ex) {
+    if (ex.name) out.errno = ex.name;
+    if (ex.linuxErrno !== null) out.errnoNumber = ex.linuxErrno;
+    if (ex.wsaName) out.wsa = ex.wsaName;
+    if (ex.wsaCode !== null) out.wsaCode = ex.wsaCode;
+  }
+  for (const k of EXTRA_FIELDS) {
+    const v = (e as unknown as Record<string, unknown>)[k];
+    if (typeof v === "string" || typeof v === "number") out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Format an error as the one line the command prints on stderr:
+ * `sockkit: connect 127.0.0.1:1: Connection refused (os error 111) [ECONNREFUSED 111, WSAECONNREFUSED 10061]`.
+ *
+ * @param err Anything thrown.
+ * @returns The line, without a newline.
+ */
+export function errorLine(err: unknown): string {
+  if (err instanceof UsageError) {
+    const hint = err.command ? ` (see sockkit ${err.command} --help)` : " (see sockkit --help)";
+    return `sockkit: ${err.message}${hint}`;
+  }
+  const d = describeError(err);
+  const where = typeof d.operation === "string" && !d.message.startsWith("Cannot")
+    ? `${d.operation}${typeof d.address === "string" ? ` ${d.address}` : ""}: `
+    : "";
+  const names = [
+    d.errno ? `${d.errno}${d.errnoNumber !== undefined ? ` ${d.errnoNumber}` : ""}` : null,
+    d.wsa ? `${d.wsa} ${d.wsaCode}` : null,
+  ].filter(Boolean);
+  const msg = d.message.replace(/\s*\n\s*/g, " ");
+  return `sockkit: ${where}${msg}${names.length ? ` [${names.join(", ")}]` : ""}`;
+}
+
+/** Where the command's output goes, and in which form. */
+export class Output {
+  /** One JSON event per line instead of raw data and notes. */
+  readonly json: boolean;
+  /** Hex dumps instead of raw bytes. */
+  readonly hex: boolean;
+  /** Notes on stderr (text mode) and option reports. */
+  readonly verbose: boolean;
+  #hexOffset = 0;
+  readonly #start = performance.now();
+  #stdout: { writeSync(p: Uint8Array): number };
+  #stderr: { writeSync(p: Uint8Array): number };
+
+  constructor(
+    opts: { json?: boolean; hex?: boolean; verbose?: boolean } = {},
+    sinks: {
+      stdout?: { writeSync(p: Uint8Array): number };
+      stderr?: { writeSync(p: Uint8Array): number };
+    } = {},
+  ) {
+    this.json = !!opts.json;
+    this.hex = !!opts.hex;
+    this.verbose = !!opts.verbose;
+    this.#stdout = sinks.stdout ?? Deno.stdout;
+    this.#stderr = sinks.stderr ?? Deno.stderr;
+  }
+
+  /** Write text to stdout. */
+  print(text: string): void {
+    writeAllSync(this.#stdout, enc.encode(text));
+  }
+
+  /** Write raw bytes to stdout. */
+  raw(bytes: Uint8Array): void {
+    writeAllSync(this.#stdout, bytes);
+  }
+
+  /** Write a line to stderr. */
+  note(text: string): void {
+    writeAllSync(this.#stderr, enc.encode(text + "\n"));
+  }
+
+  /**
+   * Emit an event: a JSON line on stdout with `--json`; in text mode, a note on stderr
+   * with `--verbose` (using `text`), nothing otherwise.
+   */
+  event(name: string, fields: Record<string, unknown>, text?: string): void {
+    if (this.json) {
+      const t = Math.round(performance.now() - this.#start);
+      this.print(JSON.stringify({ event: name, ...fields, t }) + "\n");
+    } else if (this.verbose && text !== undefined) {
+      this.note(`sockkit: ${text}`);
+    }
+  }
+
+  /** Emit an error event (JSON), or print the error line on stderr (text mode, always). */
+  error(err: unknown, fields: Record<string, unknown> = {}): void {
+    if (this.json) this.event("error", { ...fields, ...describeError(err) });
+    else this.note(errorLine(err));
+  }
+
+  /** Output stream data received from a peer: raw, as a hex dump, or as a `data` event. */
+  data(bytes: Uint8Array, fields: Record<string, unknown> = {}): void {
+    if (this.json) {
+      const text = asText(bytes);
+      this.event("data", {
+        ...fields,
+        length: bytes.length,
+        ...(text !== undefined && !this.hex ? { text } : { hex: toHex(bytes) }),
+      });
+    } else if (this.hex) {
+      this.print(hexDump(bytes, this.#hexOffset));
+      this.#hexOffset += bytes.length;
+    } else this.raw(bytes);
+  }
+
+  /** Output one received frame: a line (text), a hex line, or a `frame` event. */
+  frame(bytes: Uint8Array, fields: Record<string, unknown> = {}): void {
+    if (this.json) {
+      const text = asText(bytes);
+      this.event("frame", {
+        ...fields,
+        length: bytes.length,
+        ...(text !== undefined && !this.hex ? { text } : { hex: toHex(bytes) }),
+      });
+    } else if (this.hex) this.print(toHex(bytes) + "\n");
+    else {
+      this.raw(bytes);
+      this.print("\n");
+    }
+  }
+}

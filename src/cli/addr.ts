@@ -62,11 +62,8 @@ function explain(input: string, layout: "linux" | "darwin"): Explained {
     // Not inet_pton text: maybe a legacy inet_aton form (127.1, 0x7f.1, 017.0.0.1).
     const bytes = hasPort ? null : inet_aton(input);
     if (!bytes) {
-      const pos = e instanceof AddressSyntaxError ? e.position : -1;
-      throw new UsageError(
-        `${(e as Error).message}${pos >= 0 ? `\n  ${input}\n  ${" ".repeat(pos)}^` : ""}`,
-        "addr",
-      );
+      if (e instanceof AddressSyntaxError) throw new UsageError(e.message, "addr");
+      throw e;
     }
     legacy = true;
     const text = [...bytes].join(".");

@@ -142,6 +142,15 @@ class StdinHub {
     return this.#ended;
   }
 
+  /** `true` when stdin is a terminal (a person typing, so a peer's EOF ends the session). */
+  get interactive(): boolean {
+    try {
+      return Deno.stdin.isTerminal();
+    } catch {
+      return false;
+    }
+  }
+
   subscribe(fn: Subscriber): () => void {
     this.#subs.add(fn);
     this.#wake?.();
@@ -300,6 +309,8 @@ async function runStream(
   let clean = true;
   let reason: string | null = null;
 
+  let stdinDone!: () => void;
+  const sendSideDone = new Promise<void>((r) => stdinDone = r);
   if (!s.echo) {
     const lines = fc ? new LineSplitter() : null;
     unsubscribe = s.stdin.subscribe((chunk) => {
@@ -314,6 +325,9 @@ async function runStream(
         }
       }).catch((e) => {
         if (!conn.closed) out.error(e, meta);
+        stdinDone();
+      }).finally(() => {
+        if (chunk === null) stdinDone();
       });
       return writeChain;
     });
@@ -347,6 +361,13 @@ async function runStream(
     }
     reason = peerEnd(conn);
     if (reason === "RST") clean = false;
+    // Half-close: the peer is done sending, but stdin may still have data for it. Keep
+    // sending until stdin ends (not for a terminal, nor for --keep-open's shared stdin).
+    if (
+      reason !== "RST" && unsubscribe && !s.stdin.interactive && !(role === "listen" && s.keepOpen)
+    ) {
+      await sendSideDone;
+    }
   } catch (e) {
     clean = false;
     reason = isReset(e) ? "RST" : isIdle(e) ? "idle-timeout" : "error";
@@ -604,6 +625,10 @@ function makeCommand(role: "listen" | "connect"): Command {
         return 0;
       }
       const unixPath = str(p, "unix");
+      const udp = bool(p, "udp");
+      if (udp && unixPath !== undefined) {
+        throw new UsageError("--udp and --unix cannot be combined", role);
+      }
       if (p.positionals.length > (unixPath === undefined ? 1 : 0)) {
         throw new UsageError(`unexpected argument "${p.positionals.at(-1)}"`, role);
       }
@@ -612,10 +637,6 @@ function makeCommand(role: "listen" | "connect"): Command {
           `missing ${role === "listen" ? "[HOST:]PORT" : "HOST:PORT"} (or --unix PATH)`,
           role,
         );
-      }
-      const udp = bool(p, "udp");
-      if (udp && unixPath !== undefined) {
-        throw new UsageError("--udp and --unix cannot be combined", role);
       }
       let frame: FrameOptions | undefined;
       const spec = str(p, "frame");

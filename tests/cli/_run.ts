@@ -1,0 +1,146 @@
+/**
+ * Test helpers: run the `sockkit` command as a subprocess, and start long-running
+ * `sockkit listen` servers whose JSON events are read line by line.
+ *
+ * @module
+ */
+
+export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+export const PERMS = [
+  "--allow-net",
+  "--allow-ffi",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys",
+  "--allow-env",
+];
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+/** What a finished run printed. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `sockkit ARGS` to completion, feeding `stdin` (text) and killing it after `timeout` ms.
+ */
+export async function sockkit(
+  args: string[],
+  options: { stdin?: string | Uint8Array; timeout?: number } = {},
+): Promise<RunResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 20000);
+  const w = child.stdin.getWriter();
+  if (options.stdin !== undefined) {
+    await w.write(typeof options.stdin === "string" ? enc.encode(options.stdin) : options.stdin)
+      .catch(() => {});
+  }
+  await w.close().catch(() => {});
+  const out = await child.output();
+  clearTimeout(timer);
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A JSON event printed with `--json`. */
+// deno-lint-ignore no-explicit-any
+export type Event = { event: string; [k: string]: any };
+
+/** Parse the JSON lines of a `--json` run. */
+export function events(stdout: string): Event[] {
+  return stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+/** A background `sockkit` process (a server) with its stdout read as JSON lines. */
+export class Background implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly events: Event[] = [];
+  readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #waiters: { pred: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
+  #stdout: Promise<void>;
+  #stderr: Promise<string>;
+
+  constructor(args: string[]) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMS, MAIN, ...args],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.child = child;
+    this.stdin = child.stdin.getWriter();
+    this.#stdout = (async () => {
+      let buf = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (!line.trim()) continue;
+          const e = JSON.parse(line) as Event;
+          this.events.push(e);
+          this.#waiters = this.#waiters.filter((w) => {
+            if (!w.pred(e)) return true;
+            w.resolve(e);
+            return false;
+          });
+        }
+      }
+    })();
+    this.#stderr = new Response(child.stderr).text();
+  }
+
+  /** Wait for the first event matching `pred` (already seen or future), at most `ms`. */
+  waitFor(pred: (e: Event) => boolean, ms = 15000): Promise<Event> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(
+        () =>
+          reject(new Error(`timed out waiting for an event; got ${JSON.stringify(this.events)}`)),
+        ms,
+      );
+      this.#waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(t);
+          resolve(e);
+        },
+      });
+    });
+  }
+
+  /** The port from the `listen` event. */
+  async port(): Promise<number> {
+    return (await this.waitFor((e) => e.event === "listen")).port;
+  }
+
+  /** Wait for the exit (killing it after `ms`), returning the code and stderr. */
+  async finish(ms = 15000): Promise<{ code: number; stderr: string }> {
+    const t = setTimeout(() => this.child.kill("SIGKILL"), ms);
+    await this.stdin.close().catch(() => {});
+    const status = await this.child.status;
+    clearTimeout(t);
+    await this.#stdout;
+    return { code: status.code, stderr: await this.#stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await this.finish();
+  }
+}

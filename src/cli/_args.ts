@@ -75,7 +75,7 @@ export function parseFlags(
     const msg = (e as Error).message.split("\n")[0]
       .replace(/\. To specify a positional argument.*$/, "")
       .replace(/^Unknown option '(.*?)'.*$/, "unknown flag $1")
-      .replace(/^Option '(.*?)' argument missing$/, "flag $1 needs a value")
+      .replace(/^Option '(\S*).*?' argument missing$/, "flag $1 needs a value")
       .replace(/^Option '(.*?)' does not take an argument$/, "flag $1 takes no value");
     throw new UsageError(msg, command);
   }

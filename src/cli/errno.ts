@@ -25,7 +25,10 @@ export const errnoCommand: Command = {
   summary: "explain an errno / Winsock code (ECONNRESET, 104, 10054)",
   help,
   run(argv: string[]): Promise<number> {
-    const p = parseFlags("errno", argv, FLAGS);
+    // Node-style negative errno numbers (-104) are codes, not flags.
+    const negative = argv.filter((a) => /^-\d+$/.test(a));
+    const p = parseFlags("errno", argv.filter((a) => !/^-\d+$/.test(a)), FLAGS);
+    p.positionals.push(...negative);
     if (bool(p, "help")) {
       console.log(help.trimEnd());
       return Promise.resolve(0);

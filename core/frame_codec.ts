@@ -176,6 +176,39 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
     const adj = <i64>load<i32>(p, O_ADJ);
     const strip = load<i32>(p, O_STRIP);
     const le = (flags & F_LE) != 0;
+    if (kind == KIND_LEN && load<i32>(p, O_STATE) == ST_HEADER) {
+      // Fast path: whole frames with in-range lengths. Anything else (short input, bad or
+      // too-long length) falls through to the general loop below at the same position.
+      const hdr = foff + flen;
+      const maxPayload = <i64>maxFrame;
+      if (flen == 4 && !le) {
+        while (n < max && len - pos >= hdr) {
+          const payload = <i64>bswap<u32>(load<u32>(base + <usize>(pos + foff))) + adj;
+          if (payload < 0 || payload > maxPayload) break;
+          const total = hdr + <i32>payload;
+          if (strip > total || len - pos < total) break;
+          store<u32>(o, <u32>(pos + strip));
+          store<u32>(o, <u32>(total - strip), 4);
+          o += 8;
+          n++;
+          pos += total;
+        }
+      } else {
+        while (n < max && len - pos >= hdr) {
+          const v = readField(base + <usize>(pos + foff), flen, le);
+          if (v > 0x40000000) break;
+          const payload = <i64>v + adj;
+          if (payload < 0 || payload > maxPayload) break;
+          const total = hdr + <i32>payload;
+          if (strip > total || len - pos < total) break;
+          store<u32>(o, <u32>(pos + strip));
+          store<u32>(o, <u32>(total - strip), 4);
+          o += 8;
+          n++;
+          pos += total;
+        }
+      }
+    }
     while (n < max) {
       const state = load<i32>(p, O_STATE);
       if (state == ST_DISCARD) {
@@ -203,6 +236,8 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
       if (state == ST_BODY) {
         total = load<i32>(p, O_BTOTAL);
         hdr = load<i32>(p, O_BHDR);
+        if (len - pos < total) break;
+        store<i32>(p, ST_HEADER, O_STATE);
       } else {
         const avail = len - pos;
         let payload: i64;
@@ -256,18 +291,20 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
         }
         total = hdr + <i32>payload;
         if (kind == KIND_LEN && strip > total) { fail(p, BAD_LENGTH, pos, <f64>total); break; }
-        store<i32>(p, ST_BODY, O_STATE);
-        store<i32>(p, total, O_BTOTAL);
-        store<i32>(p, hdr, O_BHDR);
+        if (len - pos < total) {
+          // header known, body incomplete: remember the length (it keeps the old maximum)
+          store<i32>(p, ST_BODY, O_STATE);
+          store<i32>(p, total, O_BTOTAL);
+          store<i32>(p, hdr, O_BHDR);
+          break;
+        }
       }
-      if (len - pos < total) break;
       const skip = kind == KIND_LEN ? strip : hdr;
       store<u32>(o, <u32>(pos + skip));
       store<u32>(o, <u32>(total - skip), 4);
       o += 8;
       n++;
       pos += total;
-      store<i32>(p, ST_HEADER, O_STATE);
     }
   } else if (kind == KIND_FIXED) {
     const f = load<i32>(p, O_FIXED);

@@ -4,5 +4,5 @@
  * @module
  */
 
-/** `IOBuffer[REGION]()` returns `[address, length]` of its readable bytes in Wasm memory. */
+/** `IOBuffer[REGION]()` returns the address of its readable bytes in Wasm memory. */
 export const REGION: unique symbol = Symbol("sockkit.ioBufferRegion");

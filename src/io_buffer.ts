@@ -82,6 +82,7 @@ export class IOBuffer {
   #r = 0;
   #w = 0;
   readonly #max: number;
+  #stage: Uint8Array | null = null; // reused by readFrom
 
   /**
    * Create an empty buffer. Allocates nothing unless `initialCapacity` is given.
@@ -548,7 +549,8 @@ export class IOBuffer {
   ): Promise<number | null> {
     const room = Math.min(maxBytes, this.remaining);
     if (room <= 0) throw new BufferOverflowError(this.length + 1, this.#max);
-    const stage = new Uint8Array(room);
+    if (this.#stage === null || this.#stage.length < room) this.#stage = new Uint8Array(room);
+    const stage = this.#stage.subarray(0, room);
     const n = await reader.read(stage);
     if (n === null) return null;
     this.append(stage.subarray(0, n));
@@ -578,9 +580,9 @@ export class IOBuffer {
         0;
   }
 
-  /** Internal: address and length of the readable bytes (for the framing decoders). */
-  [REGION](): [number, number] {
-    return [this.#ptr + this.#r, this.#w - this.#r];
+  /** Internal: address of the readable bytes (for the framing decoders). */
+  [REGION](): number {
+    return this.#ptr + this.#r;
   }
 
   /** Same as {@linkcode IOBuffer.free}, for `using`. */

@@ -46,6 +46,7 @@ import { Status } from "../../wasm/status.ts";
 import { type FrameOptions, type ResolvedFrameOptions, resolveFrameOptions } from "./spec.ts";
 
 const TABLE_ENTRIES = 4096;
+const SLAB_SIZE = 65536;
 const CHUNK_SLACK = 2 * 65536;
 
 function toCore(o: ResolvedFrameOptions): CoreFrameConfig {
@@ -165,6 +166,16 @@ export class FrameBatch {
   }
 }
 
+/** Options for {@linkcode FrameDecoder} beyond the codec itself. */
+export interface FrameDecoderOptions {
+  /**
+   * Decode from this buffer (you fill it, e.g. through `writableView()` + `commit()`, and
+   * the decoder consumes frames from it) instead of an internal one sized for the codec's
+   * maximum. The decoder does not free it.
+   */
+  buffer?: IOBuffer;
+}
+
 /** The decoder's explicit state. */
 export type DecoderState = "header" | "body" | "discarding";
 
@@ -189,6 +200,7 @@ export class FrameDecoder {
   #dec: number;
   #table: number;
   #buf: IOBuffer;
+  #ownBuf: boolean;
   #batch = new FrameBatch();
   // an error found by the core but not thrown yet (frames before it come first)
   #pending: { error: Error; fatal: boolean } | null = null;
@@ -198,9 +210,10 @@ export class FrameDecoder {
 
   /**
    * @param options Options or a spec text (`"len:u32be"`).
+   * @param decoderOptions An external buffer to decode from.
    * @throws {RangeError} / {TypeError} / {FrameSpecSyntaxError} for bad options.
    */
-  constructor(options: string | FrameOptions) {
+  constructor(options: string | FrameOptions, decoderOptions: FrameDecoderOptions = {}) {
     this.options = resolveFrameOptions(options);
     const dec = frameNew(toCore(this.options));
     if (dec < 0) throw new RangeError(`Cannot create decoder: core status ${dec}`);
@@ -214,7 +227,8 @@ export class FrameDecoder {
     const max = "maxFrameLength" in this.options
       ? this.options.maxFrameLength
       : this.options.frameLength;
-    this.#buf = new IOBuffer({
+    this.#ownBuf = decoderOptions.buffer === undefined;
+    this.#buf = decoderOptions.buffer ?? new IOBuffer({
       maxCapacity: Math.min(max + headerBytes(this.options) + CHUNK_SLACK, 512 * 1024 * 1024),
     });
     registry.register(this, [dec, table], this);
@@ -228,6 +242,7 @@ export class FrameDecoder {
 
   /** Bytes pushed and not yet consumed by a frame. */
   get buffered(): number {
+    this.#dropQueue();
     return this.#buf.length;
   }
 
@@ -258,6 +273,7 @@ export class FrameDecoder {
    *   pushed without decoding in between.
    */
   push(chunk: Uint8Array): void {
+    this.#dropQueue();
     if (chunk.length > this.#buf.remaining) {
       throw new BufferOverflowError(this.#buf.length + chunk.length, this.#buf.maxCapacity);
     }
@@ -275,6 +291,7 @@ export class FrameDecoder {
     reader: { read(p: Uint8Array): Promise<number | null> },
     maxBytes = 65536,
   ): Promise<number | null> {
+    this.#dropQueue();
     return this.#buf.readFrom(reader, Math.min(maxBytes, this.#buf.remaining));
   }
 
@@ -318,10 +335,26 @@ export class FrameDecoder {
    *   with the next frame after throwing; otherwise every later call throws again.
    */
   decodeBatch(max = TABLE_ENTRIES): FrameBatch {
+    this.#dropQueue();
     this.#throwPending();
-    const [ptr, len] = this.#buf[REGION]();
-    const n = frameDecode(this.#dec, ptr, len, this.#table, Math.min(max, TABLE_ENTRIES));
+    const n = this.#run(max);
     const consumed = frameConsumed(this.#dec);
+    this.#buf.consume(consumed);
+    this.#streamPos += consumed;
+    if (n === 0 && this.#pending !== null) return this.decodeBatch(max);
+    return this.#batch;
+  }
+
+  // one core call over the buffered bytes; sets #batch and #pending, consumes nothing
+  #run(max: number): number {
+    const ptr = this.#buf[REGION]();
+    const n = frameDecode(
+      this.#dec,
+      ptr,
+      this.#buf.length,
+      this.#table,
+      Math.min(max, TABLE_ENTRIES),
+    );
     const status = frameStatus(this.#dec);
     if (status !== 0) {
       const e = this.#error(status, 0);
@@ -331,10 +364,34 @@ export class FrameDecoder {
       this.#pending = { error: e, fatal: !recoverable };
     }
     this.#batch._set(this.#table, ptr, n);
-    this.#buf.consume(consumed);
-    this.#streamPos += consumed;
-    if (n === 0 && status !== 0) return this.decodeBatch(max);
-    return this.#batch;
+    return n;
+  }
+
+  // One-at-a-time queue: frames found by one core call, handed out one by one. The batch's
+  // bytes are consumed only when the queue is drained; if the caller pushes or reads raw
+  // bytes before that, the buffer is consumed up to the end of the last frame handed out
+  // and the core state is reset, so the rest is decoded again later (nothing is skipped).
+  #qn = 0;
+  #qi = 0;
+  #qBase = 0;
+
+  #dropQueue(): void {
+    if (this.#qn === 0) return;
+    if (this.#qi === this.#qn) {
+      const consumed = frameConsumed(this.#dec);
+      this.#buf.consume(consumed);
+      this.#streamPos += consumed;
+    } else {
+      const b = this.#batch;
+      const end = this.#qi === 0
+        ? 0
+        : b.offset(this.#qi - 1) + b.length(this.#qi - 1) - this.#qBase;
+      this.#buf.consume(end);
+      this.#streamPos += end;
+      this.#pending = null;
+      frameReset(this.#dec);
+    }
+    this.#qn = this.#qi = 0;
   }
 
   /**
@@ -363,10 +420,27 @@ export class FrameDecoder {
    * @throws Like {@linkcode FrameDecoder.decodeBatch}.
    */
   decodeView(): Uint8Array | null {
-    // one frame per core call: never looks past the frame it returns, so a caller may
-    // switch to raw reads (readExact/readUntil) between frames
-    const b = this.decodeBatch(1);
-    return b.count === 0 ? null : b.frame(0);
+    if (this.#qi < this.#qn) return this.#batch.frame(this.#qi++);
+    this.#dropQueue();
+    const k = this.options.kind;
+    if (k === "line" || k === "delimiter") {
+      // a frame's end is not offset + length here: decode one frame per core call
+      const b = this.decodeBatch(1);
+      return b.count === 0 ? null : b.frame(0);
+    }
+    this.#throwPending();
+    const n = this.#run(TABLE_ENTRIES);
+    if (n === 0) {
+      const consumed = frameConsumed(this.#dec);
+      this.#buf.consume(consumed);
+      this.#streamPos += consumed;
+      if (this.#pending !== null) return this.decodeView();
+      return null;
+    }
+    this.#qn = n;
+    this.#qi = 1;
+    this.#qBase = this.#buf[REGION]();
+    return this.#batch.frame(0);
   }
 
   #throwPending(): void {
@@ -387,8 +461,25 @@ export class FrameDecoder {
    */
   decode(): Uint8Array | null {
     const v = this.decodeView();
-    return v === null ? null : v.slice();
+    if (v === null) return null;
+    const n = v.length;
+    // Small frames are copied into a shared 64 KiB slab and handed out as subarrays: one
+    // ArrayBuffer per frame costs far more than the copy. A slab stays alive while any
+    // frame cut from it does.
+    if (n === 0) return new Uint8Array(0);
+    if (n > 2048) return v.slice();
+    if (this.#slabPos + n > SLAB_SIZE) {
+      this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#slabPos = 0;
+    }
+    const p = this.#slabPos;
+    this.#slab.set(v, p);
+    this.#slabPos = p + n;
+    return this.#slab.subarray(p, p + n);
   }
+
+  #slab = new Uint8Array(0);
+  #slabPos = SLAB_SIZE;
 
   /**
    * Copy the first `out.length` buffered (undecoded) bytes into `out` without consuming them.
@@ -396,6 +487,7 @@ export class FrameDecoder {
    * @param out Destination; at most {@linkcode FrameDecoder.buffered} bytes.
    */
   peekInto(out: Uint8Array): void {
+    this.#dropQueue();
     out.set(this.#buf.peek(out.length));
   }
 
@@ -406,6 +498,7 @@ export class FrameDecoder {
    * @param out Destination; at most {@linkcode FrameDecoder.buffered} bytes.
    */
   takeInto(out: Uint8Array): void {
+    this.#dropQueue();
     out.set(this.#buf.peek(out.length));
     this.#buf.consume(out.length);
     this.#streamPos += out.length;
@@ -420,6 +513,8 @@ export class FrameDecoder {
    * @throws A pending decode error that was not reported yet.
    */
   finish(): void {
+    if (this.#qi < this.#qn) return; // frames are still queued
+    this.#dropQueue();
     this.#throwPending();
     if (this.#buf.length > 0 && this.state !== "discarding") {
       throw new IncompleteFrameError(this.#buf.toBytes());
@@ -432,7 +527,7 @@ export class FrameDecoder {
     registry.unregister(this);
     frameFree(this.#dec);
     memFree(this.#table);
-    this.#buf.free();
+    if (this.#ownBuf) this.#buf.free();
     this.#dec = 0;
     this.#table = 0;
     this.#fatal = new RangeError("Cannot decode: decoder was freed");

@@ -106,14 +106,20 @@ export class FramedConn {
    * @throws {FrameTooLongError} / {FrameCorruptError}; under `oversize: "discard"` the next
    *   call returns the frame after the discarded one.
    */
-  async readFrame(): Promise<Uint8Array | null> {
+  readFrame(): Promise<Uint8Array | null> {
+    // fast path without an async function frame when a frame is already buffered
+    const f = this.#dec.decode();
+    return f !== null ? Promise.resolve(f) : this.#readFrameSlow();
+  }
+
+  async #readFrameSlow(): Promise<Uint8Array | null> {
     for (;;) {
-      const f = this.#dec.decode();
-      if (f !== null) return f;
       if (!(await this.fill())) {
         this.#dec.finish();
         return null;
       }
+      const f = this.#dec.decode();
+      if (f !== null) return f;
     }
   }
 
@@ -247,24 +253,36 @@ export class FramedConn {
    * Iterate over frames (copies) until end of stream. Under `oversize: "discard"`, too-long
    * frames go to `onDiscard` and iteration continues.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      let f: Uint8Array | null;
-      try {
-        f = await this.readFrame();
-      } catch (e) {
-        if (
-          this.#onDiscard && "oversize" in this.#dec.options &&
-          this.#dec.options.oversize === "discard" && e instanceof RangeError
-        ) {
-          this.#onDiscard(e);
-          continue;
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const discarding = this.#onDiscard !== undefined && "oversize" in this.#dec.options &&
+      this.#dec.options.oversize === "discard";
+    const slow = async (): Promise<IteratorResult<Uint8Array>> => {
+      for (;;) {
+        try {
+          const f = await this.readFrame();
+          return f === null ? { value: undefined, done: true } : { value: f, done: false };
+        } catch (e) {
+          if (discarding && e instanceof RangeError) {
+            this.#onDiscard!(e);
+            continue;
+          }
+          throw e;
         }
-        throw e;
       }
-      if (f === null) return;
-      yield f;
-    }
+    };
+    return {
+      next: (): Promise<IteratorResult<Uint8Array>> => {
+        // fast path: a buffered frame costs no async function frame
+        try {
+          const f = this.#dec.decode();
+          if (f !== null) return Promise.resolve({ value: f, done: false });
+        } catch (e) {
+          if (!(discarding && e instanceof RangeError)) return Promise.reject(e);
+          this.#onDiscard!(e);
+        }
+        return slow();
+      },
+    };
   }
 
   /** Free the decoder and close the connection (if it has `close`). Idempotent. */

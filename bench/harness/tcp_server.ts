@@ -1,0 +1,57 @@
+// sockkit TCP server for shared/bench/run-baselines.sh (same protocol as shared/bench/deno/tcp_server.ts).
+//   deno run -A --unstable-net tcp_server.ts echo    -- FramedConn("raw") pass-through echo
+//   deno run -A --unstable-net tcp_server.ts frames  -- FramedConn("len:u32be"), sum payload[0]
+// SOCKKIT_FRAMES_API=batch (default) | each | iter picks the frames API:
+//   batch: readBatch() (offsets, no object per frame); each: tryReadFrame() views, one at a
+//   time; iter: `for await (const f of framedConn)` (a copy per frame).
+// Prints "PORT n"; serves ONE connection; exits by itself after 60 s.
+import { FramedConn } from "../../mod.ts";
+
+const mode = Deno.args[0] ?? "echo";
+const api = Deno.env.get("SOCKKIT_FRAMES_API") ?? "batch";
+setTimeout(() => Deno.exit(3), 60_000);
+
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+console.log(`PORT ${listener.addr.port}`);
+const conn = await listener.accept();
+listener.close();
+conn.setNoDelay(true);
+
+if (mode === "echo") {
+  const fc = new FramedConn(conn, "raw,max=256KiB", { readSize: 256 * 1024 });
+  for (let f = await fc.readFrame(); f !== null; f = await fc.readFrame()) await fc.writeAll(f);
+  fc.close();
+} else {
+  const fc = new FramedConn(conn, "len:u32be,max=128KiB", { readSize: 256 * 1024 });
+  let count = 0, chk = 0;
+  if (api === "batch") {
+    for (let b = await fc.readBatch(); b !== null; b = await fc.readBatch()) {
+      const bytes = b.bytes;
+      for (let i = 0; i < b.count; i++) {
+        if (b.length(i) > 0) chk = (chk + bytes[b.offset(i)]) >>> 0;
+      }
+      count += b.count;
+    }
+  } else if (api === "each") {
+    for (;;) {
+      for (let f = fc.tryReadFrame(); f !== null; f = fc.tryReadFrame()) {
+        count++;
+        if (f.length) chk = (chk + f[0]) >>> 0;
+      }
+      if (!(await fc.fill())) break;
+    }
+    fc.decoder.finish();
+  } else {
+    for await (const f of fc) {
+      count++;
+      if (f.length) chk = (chk + f[0]) >>> 0;
+    }
+  }
+  const reply = new Uint8Array(8);
+  const dv = new DataView(reply.buffer);
+  dv.setUint32(0, count);
+  dv.setUint32(4, chk);
+  await fc.writeAll(reply);
+  fc.close();
+}
+Deno.exit(0);

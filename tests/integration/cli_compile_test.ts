@@ -1,0 +1,112 @@
+/**
+ * `deno task compile` as far as this machine allows. The runtime download (dl.deno.land) is
+ * unreachable here, so:
+ *
+ * 1. The CLI's module graph is static and local (nothing to fetch at run time, nothing the
+ *    compiler could miss).
+ * 2. Without `DENORT_BIN`, the task gets through type checking, graph building and embedding
+ *    and fails only on the runtime download. The test routes that download to a dead loopback
+ *    proxy, so no packet leaves the machine.
+ * 3. With `DENORT_BIN` pointing at the full `deno` binary, compile completes and writes a
+ *    binary that embeds the CLI. Such a binary behaves as plain `deno` (it is not `denort`),
+ *    so running it as `sockkit` is NOT tested here; the README says so.
+ */
+import assert from "node:assert/strict";
+import { compileArgs } from "../../tools/compile.ts";
+
+const root = new URL("../../", import.meta.url);
+const dec = new TextDecoder();
+
+function withoutDenort(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.DENORT_BIN;
+  return env;
+}
+
+Deno.test("the CLI's module graph is static, local, and free of npm and remote modules", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("src/cli/main.ts", root).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, dec.decode(out.stderr));
+  const graph = JSON.parse(dec.decode(out.stdout)) as {
+    modules: { specifier: string; dependencies?: { specifier: string; isDynamic?: boolean }[] }[];
+  };
+  const specs = graph.modules.map((m) => m.specifier);
+  assert.ok(specs.some((s) => s.endsWith("/wasm/core_wasm.ts")));
+  assert.ok(specs.some((s) => s.endsWith("/mod.ts")), "the CLI goes through mod.ts");
+  for (const s of specs) assert.match(s, /^(file:|node:)/, `non-local module ${s}`);
+  for (const m of graph.modules) {
+    for (const d of m.dependencies ?? []) {
+      assert.ok(!d.isDynamic, `dynamic import in ${m.specifier}`);
+    }
+  }
+  // The CLI reaches src/ only through mod.ts (its public API).
+  for (const m of graph.modules.filter((m) => m.specifier.includes("/src/cli/"))) {
+    for (const d of m.dependencies ?? []) {
+      assert.match(
+        d.specifier,
+        /^(\.\/|\.\.\/\.\.\/mod\.ts$|node:)/,
+        `${m.specifier} imports ${d.specifier}`,
+      );
+    }
+  }
+});
+
+Deno.test("deno task compile fails only on the runtime download when DENORT_BIN is unset", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sockkit_compile_cli_" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "compile", "--output", `${tmp}/sockkit`],
+      cwd: root.pathname,
+      // A dead loopback proxy: the download attempt never leaves the machine.
+      clearEnv: true,
+      env: {
+        ...withoutDenort(),
+        NO_COLOR: "1",
+        HTTPS_PROXY: "http://127.0.0.1:9",
+        HTTP_PROXY: "http://127.0.0.1:9",
+        NO_PROXY: "",
+      },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const stderr = dec.decode(out.stderr);
+    assert.notEqual(out.code, 0);
+    assert.match(stderr, /Download https:\/\/dl\.deno\.land\/.*denort-/);
+    assert.match(stderr, /Setting up base binary/);
+    assert.match(stderr, /fetching the denort runtime failed/);
+    assert.doesNotMatch(stderr, /TS\d{4}|Module not found|Uncaught/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("with DENORT_BIN set, compile completes and the binary embeds the CLI", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sockkit_compile_cli_" });
+  try {
+    const exe = `${tmp}/sockkit`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: compileArgs(exe),
+      env: { NO_COLOR: "1", DENORT_BIN: Deno.execPath() },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const stderr = dec.decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.ok(compileArgs(exe).includes("--unstable-net"));
+    const base = (await Deno.stat(Deno.execPath())).size;
+    const size = (await Deno.stat(exe)).size;
+    assert.ok(size > base, "the sources were appended to the runtime");
+    // The embedded payload holds the CLI's sources, the Wasm core among them.
+    const bin = await Deno.readFile(exe);
+    const tail = dec.decode(bin.subarray(base - 4096));
+    assert.ok(tail.includes("a socket toolkit in the spirit of ncat and socat"));
+    assert.ok(tail.includes("core_wasm.ts"));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

@@ -1,7 +1,9 @@
 /**
  * `serve(handler, options)`: accept TCP (or Unix) connections and run `handler` for each, with
- * a connection cap, error isolation, accept back-off and graceful shutdown through an
- * `AbortSignal`. The options object is open for later additions (workers, PROXY protocol).
+ * a connection cap, a per-connection idle timeout, error isolation, accept back-off (so
+ * running out of file descriptors pauses accepting instead of killing the server), PROXY
+ * protocol, live counters, and graceful shutdown through an `AbortSignal`, `shutdown()` or
+ * (opt-in) SIGINT/SIGTERM. For several cores see `serveWorkers` in `./workers.ts`.
  *
  * Permissions: `--allow-net` (plus `--allow-read`/`--allow-write` for a Unix `path`, and
  * `--allow-ffi` when socket options are given).
@@ -23,6 +25,7 @@
  * }
  * ac.abort();
  * await server.finished;
+ * assert.equal(server.stats().accepted, 1);
  * ```
  *
  * @module
@@ -30,6 +33,8 @@
 
 import { listen, type TcpConnection, type TcpListenOptions } from "./tcp.ts";
 import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.ts";
+import { ProxiedTcpConnection } from "./proxied_tcp.ts";
+import { readProxyHeader } from "../proxy_protocol.ts";
 
 /** Addresses of a connection that was dropped because of `maxConnections`. */
 export interface DropInfo {
@@ -39,10 +44,30 @@ export interface DropInfo {
   remoteAddr: Deno.Addr;
 }
 
+/** Counters of a running server (see {@linkcode Server.stats}). */
+export interface ServeStats {
+  /** Connections accepted (including dropped ones). */
+  accepted: number;
+  /** Connections whose handler (or PROXY header read) is running now. */
+  active: number;
+  /** Connections closed after their handler ran (or their PROXY header failed). */
+  closed: number;
+  /** Connections closed at once because of `maxConnections`. */
+  dropped: number;
+  /** Errors reported to `onError`: handler throws, failed accepts, bad PROXY headers. */
+  errors: number;
+  /** Bytes received on handled connections (closed ones plus active ones so far). */
+  bytesRead: number;
+  /** Bytes sent on handled connections (closed ones plus active ones so far). */
+  bytesWritten: number;
+}
+
 /** Options shared by TCP and Unix {@linkcode serve}. */
 export interface ServeCommonOptions {
   /** Aborting it shuts the server down gracefully: stop accepting, wait up to `shutdownTimeout` for handlers, then close what remains. */
   signal?: AbortSignal;
+  /** Shut down gracefully (as `signal`) on SIGINT or SIGTERM. Default `false`. */
+  handleSignals?: boolean;
   /** Accept at most this many connections at once; more are closed right after accept and reported to `onDrop`. Default: no limit. */
   maxConnections?: number;
   /** How long shutdown waits for running handlers before closing their connections (ms). Default 5000. */
@@ -51,12 +76,35 @@ export interface ServeCommonOptions {
   onListen?: (addr: Deno.Addr) => void;
   /** Called for each dropped connection (see `maxConnections`). */
   onDrop?: (info: DropInfo) => void;
-  /** Called when a handler throws or an accept fails; the server keeps running. Default: `console.error`. */
+  /** Called when a handler throws, an accept fails or a PROXY header is bad; the server keeps running. Default: `console.error`. */
   onError?: (error: unknown) => void;
 }
 
-/** Options of TCP {@linkcode serve}. */
-export interface TcpServeOptions extends ServeCommonOptions, TcpListenOptions {}
+/** PROXY protocol setting of a listener: `"off"`, or the versions a (required) header may use. */
+export type ServeProxyProtocol = "off" | "v1" | "v2" | "auto";
+
+/**
+ * Options of TCP {@linkcode serve}. The listener's `readTimeout`, `writeTimeout` and
+ * `idleTimeout` apply to every accepted connection (so `idleTimeout` is the serve-level idle
+ * timeout; a handler can change its connection's with `conn.setTimeouts`).
+ */
+export interface TcpServeOptions extends ServeCommonOptions, TcpListenOptions {
+  /**
+   * Expect a PROXY protocol header (HAProxy `send-proxy`/`send-proxy-v2`, nginx
+   * `proxy_protocol on`) at the start of each connection. `"auto"` requires a header and takes
+   * v1 or v2; `"v1"`/`"v2"` take only that version. The handler gets a
+   * {@linkcode ProxiedTcpConnection} whose `remoteAddr` is the real client. A connection with a
+   * bad or missing header is closed and its `ProxyProtocolError` (or `Deno.errors.TimedOut`)
+   * goes to `onError`. Default `"off"`.
+   */
+  proxyProtocol?: ServeProxyProtocol;
+  /** Milliseconds the PROXY header may take to arrive. Default 5000. */
+  proxyHeaderTimeout?: number;
+  /** Largest PROXY header accepted, bytes. Default 4096. */
+  proxyMaxHeaderSize?: number;
+  /** Peers (IP as `remoteAddr.hostname` shows it) allowed to send a PROXY header; others are closed. Default: any. */
+  trustedProxies?: string[];
+}
 /** Options of Unix {@linkcode serve}: give `path`. */
 export interface UnixServeOptions extends ServeCommonOptions, UnixListenOptions {}
 
@@ -68,20 +116,47 @@ export interface Server<A extends Deno.Addr = Deno.Addr> extends AsyncDisposable
   readonly connections: number;
   /** Settles when the server has shut down and every handler finished or was cut off. */
   readonly finished: Promise<void>;
+  /** The counters so far. */
+  stats(): ServeStats;
   /** Shut down gracefully (same as aborting `signal`); resolves with {@linkcode finished}. */
   shutdown(): Promise<void>;
 }
 
 type Handler<C> = (conn: C) => void | Promise<void>;
+type AnyConn = TcpConnection | UnixConnection;
+
+const PROXY_MODES = ["off", "v1", "v2", "auto"];
+const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /**
  * Serve TCP connections (or Unix ones when `path` is given), calling `handler` for each. The
  * connection is closed when the handler returns or throws.
  *
  * @param handler Runs once per connection.
- * @param options Where to listen, limits, shutdown signal and hooks.
+ * @param options Where to listen, limits, timeouts, PROXY protocol, shutdown signal and hooks.
  * @returns The running server.
+ * @throws {RangeError} for a bad `maxConnections`, `proxyProtocol` or timeout.
  * @throws whatever `listen` throws (bad port, `AddrInUse`), synchronously.
+ *
+ * @example The handler sees the real client behind a proxy
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serve } from "./serve.ts";
+ * import { connect } from "./tcp.ts";
+ * import { encodeProxyHeader } from "../proxy_protocol.ts";
+ * const seen: string[] = [];
+ * await using server = serve((conn) => {
+ *   seen.push(conn.remoteAddr.hostname);
+ * }, { hostname: "127.0.0.1", port: 0, proxyProtocol: "v2" });
+ * const c = await connect({ port: server.addr.port });
+ * await c.writeAll(encodeProxyHeader({
+ *   source: { transport: "tcp", hostname: "198.51.100.4", port: 1234 },
+ *   destination: { transport: "tcp", hostname: "127.0.0.1", port: server.addr.port },
+ * }));
+ * assert.equal(await c.read(new Uint8Array(1)), null); // the handler returned: closed
+ * await c.close();
+ * assert.deepEqual(seen, ["198.51.100.4"]);
+ * ```
  */
 export function serve(
   handler: Handler<TcpConnection>,
@@ -100,37 +175,106 @@ export function serve(
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw new RangeError(`Cannot serve: maxConnections must be a positive integer, got ${max}`);
   }
+  const isUnix = "path" in options && options.path !== undefined;
+  const tcpOpts = options as TcpServeOptions;
+  const proxyMode = isUnix ? "off" : tcpOpts.proxyProtocol ?? "off";
+  if (!PROXY_MODES.includes(proxyMode)) {
+    throw new RangeError(
+      `Cannot serve: proxyProtocol must be "off", "v1", "v2" or "auto", got ${proxyMode}`,
+    );
+  }
+  const headerTimeout = tcpOpts.proxyHeaderTimeout ?? 5000;
+  if (!(typeof headerTimeout === "number" && headerTimeout > 0)) {
+    throw new RangeError(
+      `Cannot serve: proxyHeaderTimeout must be a positive number of ms, got ${headerTimeout}`,
+    );
+  }
   const shutdownTimeout = options.shutdownTimeout ?? 5000;
-  const onError = options.onError ?? ((e: unknown) => console.error("sockkit serve:", e));
-  const listener = "path" in options && options.path !== undefined
+  const userOnError = options.onError ?? ((e: unknown) => console.error("sockkit serve:", e));
+  const listener = isUnix
     ? listenUnix(options as UnixListenOptions)
     : listen(options as TcpListenOptions);
-  const active = new Set<TcpConnection | UnixConnection>();
+  const timeouts = {
+    readTimeout: options.readTimeout,
+    writeTimeout: options.writeTimeout,
+    idleTimeout: options.idleTimeout,
+  };
+  const counts = { accepted: 0, closed: 0, dropped: 0, errors: 0, bytesRead: 0, bytesWritten: 0 };
+  const onError = (e: unknown) => {
+    counts.errors++;
+    userOnError(e);
+  };
+  const active = new Set<AnyConn>();
   const running = new Set<Promise<void>>();
   let stopping = false;
   let stopWaiter: (() => void) | undefined;
   const stopped = new Promise<void>((r) => (stopWaiter = r));
+  const stopCtl = new AbortController();
 
   const stop = () => {
     if (stopping) return;
     stopping = true;
     listener.close();
+    stopCtl.abort(
+      new Deno.errors.Interrupted("Cannot read PROXY header: the server is shutting down"),
+    );
     stopWaiter!();
   };
   const onAbort = () => stop();
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  const signals: string[] = [];
+  if (options.handleSignals) {
+    for (const s of SHUTDOWN_SIGNALS) {
+      try {
+        Deno.addSignalListener(s, onAbort);
+        signals.push(s);
+      } catch {
+        // Not supported on this platform (SIGTERM on Windows).
+      }
+    }
+  }
   if (options.signal?.aborted) stop();
 
-  const runOne = (conn: TcpConnection | UnixConnection) => {
-    active.add(conn);
+  const account = (conn: AnyConn) => {
+    counts.bytesRead += conn.bytesRead;
+    counts.bytesWritten += conn.bytesWritten;
+  };
+
+  const runOne = (accepted: AnyConn) => {
+    active.add(accepted);
     const p = (async () => {
+      let conn = accepted;
+      let inHeader = false;
       try {
+        if (proxyMode !== "off") {
+          inHeader = true;
+          const raw = (accepted as TcpConnection).raw;
+          // The wrapper's idle timer would run during the header read: the header has its own.
+          accepted.setTimeouts({ idleTimeout: 0 });
+          const { header, rest } = await readProxyHeader(raw, {
+            mode: proxyMode as "v1" | "v2" | "auto",
+            timeout: headerTimeout,
+            maxHeaderSize: tcpOpts.proxyMaxHeaderSize,
+            trustedProxies: tcpOpts.trustedProxies,
+            signal: stopCtl.signal,
+          });
+          inHeader = false;
+          conn = new ProxiedTcpConnection(raw, header, rest, timeouts);
+          active.delete(accepted);
+          if (stopping) return;
+          active.add(conn);
+        }
         await handler(conn);
       } catch (e) {
-        if (!(stopping && conn.closed)) onError(e);
+        // Errors caused by shutdown cutting a connection off are not reported.
+        if (!(stopping && (conn.closed || inHeader))) onError(e);
       } finally {
+        active.delete(accepted);
         active.delete(conn);
-        await conn.close().catch(onError);
+        counts.closed++;
+        account(conn);
+        await conn.close().catch(() => {});
+        if (conn !== accepted) await accepted.close().catch(() => {});
       }
     })();
     running.add(p);
@@ -140,7 +284,7 @@ export function serve(
   const acceptLoop = async () => {
     let backoff = 5;
     while (!stopping) {
-      let conn: TcpConnection | UnixConnection;
+      let conn: AnyConn;
       try {
         conn = await listener.accept();
         backoff = 5;
@@ -152,12 +296,14 @@ export function serve(
         backoff = Math.min(backoff * 2, 1000);
         continue;
       }
+      counts.accepted++;
       if (stopping) {
         conn.close().catch(onError);
         break;
       }
       if (max !== undefined && active.size >= max) {
         const info = { localAddr: conn.localAddr, remoteAddr: conn.remoteAddr };
+        counts.dropped++;
         conn.close().catch(onError);
         options.onDrop?.(info);
         continue;
@@ -169,6 +315,7 @@ export function serve(
   const finished = (async () => {
     await acceptLoop();
     options.signal?.removeEventListener("abort", onAbort);
+    for (const s of signals) Deno.removeSignalListener(s as Deno.Signal, onAbort);
     if (running.size) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<void>((r) => (timer = setTimeout(r, shutdownTimeout)));
@@ -188,6 +335,22 @@ export function serve(
       return active.size;
     },
     finished,
+    stats() {
+      let bytesRead = counts.bytesRead, bytesWritten = counts.bytesWritten;
+      for (const c of active) {
+        bytesRead += c.bytesRead;
+        bytesWritten += c.bytesWritten;
+      }
+      return {
+        accepted: counts.accepted,
+        active: active.size,
+        closed: counts.closed,
+        dropped: counts.dropped,
+        errors: counts.errors,
+        bytesRead,
+        bytesWritten,
+      };
+    },
     shutdown() {
       stop();
       return finished;

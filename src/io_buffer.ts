@@ -83,6 +83,7 @@ export class IOBuffer {
   #w = 0;
   readonly #max: number;
   #stage: Uint8Array | null = null; // reused by readFrom
+  #reading = false; // a readFrom is pending: nothing may move the bytes
 
   /**
    * Create an empty buffer. Allocates nothing unless `initialCapacity` is given.
@@ -204,6 +205,7 @@ export class IOBuffer {
    */
   reserve(n: number): void {
     checkSize(n, "reserve size");
+    this.#idle("grow buffer");
     if (this.#w + n <= this.#cap) return;
     const needed = this.#w - this.#r + n;
     if (needed > this.#max) throw new BufferOverflowError(needed, this.#max);
@@ -319,6 +321,7 @@ export class IOBuffer {
    * ```
    */
   reset(): void {
+    this.#idle("reset buffer");
     this.#r = this.#w = 0;
   }
 
@@ -447,6 +450,7 @@ export class IOBuffer {
    */
   consume(n: number): void {
     checkSize(n, "consume size");
+    this.#idle("consume");
     if (n > this.length) {
       throw new RangeError(`Cannot consume ${n} bytes: only ${this.length} bytes are readable`);
     }
@@ -466,6 +470,7 @@ export class IOBuffer {
    * ```
    */
   compact(): void {
+    this.#idle("compact buffer");
     if (this.#r === 0) return;
     const len = this.#w - this.#r;
     if (len > 0) {
@@ -535,26 +540,58 @@ export class IOBuffer {
   /**
    * Read once from `reader` into the buffer, up to `maxBytes` (default: 64 KiB or what fits).
    *
-   * Reads go through a small staging array, then one copy into Wasm memory: a read pending
-   * directly on Wasm memory would be at the mercy of `memory.grow` by any other buffer.
+   * By default the read lands straight in Wasm memory (the writable view), saving a copy.
+   * While it is pending, this buffer refuses every call that could move its bytes
+   * (append, consume, compact, reset, free). Other buffers may still grow Wasm memory
+   * meanwhile: V8 grows Wasm memory in place on 64-bit hosts (the old `ArrayBuffer` is
+   * detached but the backing store stays), so the pending read still writes to the right
+   * bytes; `tests/io_buffer_test.ts` checks this. Pass `{ direct: false }` to read through a
+   * staging array and one copy instead.
    *
    * @param reader Anything with `read(p)` (a `Deno.Conn`, a file).
    * @param maxBytes Upper bound for this read.
+   * @param options `direct: false` to stage the read outside Wasm memory.
    * @returns Bytes read, or `null` at end of stream.
    * @throws {BufferOverflowError} when the buffer is already full.
+   * @throws {Error} when another read into this buffer is pending.
    */
   async readFrom(
     reader: { read(p: Uint8Array): Promise<number | null> },
     maxBytes = 65536,
+    options: { direct?: boolean } = {},
   ): Promise<number | null> {
     const room = Math.min(maxBytes, this.remaining);
     if (room <= 0) throw new BufferOverflowError(this.length + 1, this.#max);
+    this.#idle("read into buffer");
+    if (options.direct ?? true) {
+      const view = this.writableView(room).subarray(0, room);
+      this.#reading = true;
+      let n: number | null;
+      try {
+        n = await reader.read(view);
+      } finally {
+        this.#reading = false;
+      }
+      if (n === null) return null;
+      this.#w += n;
+      return n;
+    }
     if (this.#stage === null || this.#stage.length < room) this.#stage = new Uint8Array(room);
     const stage = this.#stage.subarray(0, room);
-    const n = await reader.read(stage);
+    this.#reading = true;
+    let n: number | null;
+    try {
+      n = await reader.read(stage);
+    } finally {
+      this.#reading = false;
+    }
     if (n === null) return null;
     this.append(stage.subarray(0, n));
     return n;
+  }
+
+  #idle(what: string): void {
+    if (this.#reading) throw new Error(`Cannot ${what}: a read into this buffer is pending`);
   }
 
   /**
@@ -569,6 +606,7 @@ export class IOBuffer {
    * ```
    */
   free(): void {
+    this.#idle("free buffer");
     if (this.#ptr !== 0) {
       registry.unregister(this);
       memFree(this.#ptr);

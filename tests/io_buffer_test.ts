@@ -237,3 +237,26 @@ Deno.test("IOBuffer churn of many buffers leaks no block", () => {
   assertEquals(after.usedBlocks, before.usedBlocks);
   assert.ok(after.heapSize - before.heapSize <= 1024 * 1024, "heap grew under churn");
 });
+
+Deno.test("a direct socket read into an IOBuffer survives memory.grow by another buffer while pending", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  using server = await listener.accept();
+  using b = new IOBuffer();
+  const pending = b.readFrom(server, 1024);
+  // the pending read keeps the buffer's bytes where they are
+  assertThrows(() => b.append(new Uint8Array(1)), Error);
+  assertThrows(() => b.consume(0), Error);
+  const before = bytes().buffer;
+  using big = new IOBuffer({ maxCapacity: 64 * 1024 * 1024 });
+  big.append(new Uint8Array(40 * 1024 * 1024)); // forces memory.grow during the read
+  assert.ok(bytes().buffer !== before, "memory did not grow");
+  await client.write(enc("survives growth"));
+  assertEquals(await pending, 15);
+  assertEquals(dec(b.view()), "survives growth");
+  // staged reads work too
+  const staged = b.readFrom(server, 1024, { direct: false });
+  await client.write(enc("!"));
+  assertEquals(await staged, 1);
+  assertEquals(dec(b.view()), "survives growth!");
+});

@@ -9,7 +9,7 @@ import type { TcpConnection } from "../../src/net/tcp.ts";
 import { FramedConn } from "../../src/framing/framed_conn.ts";
 
 /** The codec every stress test uses. */
-export const SPEC = "len:u32be:max=65536";
+export const SPEC = "len:u32be,max=64KiB";
 
 /** Largest number of bytes the decoder held at once, over all connections of this module. */
 export const peak = { buffered: 0 };

@@ -1108,6 +1108,12 @@ export async function shutdown(s: number, how: number): Promise<number> {
  */
 export async function closesocket(s: number): Promise<number> {
   const e = entryOf("closesocket", s);
+  await closeEntry(e);
+  return 0;
+}
+
+async function closeEntry(e: Entry): Promise<void> {
+  const s = e.fd;
   e.closed = true;
   table.delete(s);
   const pending = [e.reading, e.accepting, e.receiving, e.connecting];
@@ -1125,7 +1131,6 @@ export async function closesocket(s: number): Promise<number> {
     await Promise.allSettled(pending.filter(Boolean));
     notify();
   }
-  return 0;
 }
 
 /** POSIX spelling of {@linkcode closesocket}. */
@@ -1722,7 +1727,7 @@ export async function select(
 }
 
 async function closeAll(): Promise<void> {
-  await Promise.allSettled([...table.keys()].map((fd) => closesocket(fd)));
+  await Promise.allSettled([...table.values()].map((e) => closeEntry(e)));
 }
 
 onLastCleanup(closeAll);

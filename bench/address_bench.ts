@@ -6,7 +6,7 @@
  * deno bench -A bench/address_bench.ts
  * ```
  */
-import { AF_INET, inet_addr, inet_ntop, inet_pton, parseAddress } from "../mod.ts";
+import { AF_INET, inet_addr, inet_ntop, inet_pton, inetAddrMany, parseAddress } from "../mod.ts";
 
 const COUNT = 1_000_000;
 let seed = 12345;
@@ -84,6 +84,15 @@ Deno.bench("inet_addr 1,000,000 IPv4: inet_addr (Wasm, all legacy forms)", {
   group: "inet_addr 1M",
 }, () => {
   for (let i = 0; i < COUNT; i++) sink += inet_addr(TEXTS[i]);
+});
+
+const OUT = new Uint32Array(COUNT);
+Deno.bench("inet_addr 1,000,000 IPv4: inetAddrMany (Wasm, batch)", {
+  ...opts,
+  group: "inet_addr 1M",
+}, () => {
+  inetAddrMany(TEXTS, OUT);
+  sink += OUT[COUNT - 1];
 });
 
 Deno.bench(

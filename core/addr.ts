@@ -5,7 +5,7 @@
 // end of the text: a NUL byte inside it is an ordinary (invalid) character, not a terminator.
 // On failure the index of the first offending byte is kept for addr_error_position().
 
-import { INVALID_ADDRESS, NEED_MORE, OK } from "./status";
+import { BAD_ARGUMENT, INVALID_ADDRESS, NEED_MORE, OK } from "./status";
 
 let errorPosition: i32 = 0;
 
@@ -427,4 +427,64 @@ export function addr_ntop6(src: usize, dst: usize): i32 {
     n++;
   }
   return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// inet_aton over many texts in one call
+
+// The common case, four decimal parts 0..255 without leading zeros ("192.168.0.1"), parsed
+// straight to dst. Returns the end of the text (a NUL or `end`) on success, or 0 for anything
+// else (octal, hex, fewer parts, whitespace...), which then takes the full state machine.
+@inline
+function dottedQuad(p: usize, end: usize, dst: usize): usize {
+  let word: u32 = 0;
+  for (let part: u32 = 0; part < 4; part++) {
+    if (p >= end) return 0;
+    let c = <u32>load<u8>(p) - 0x30;
+    if (c > 9) return 0;
+    let v = c;
+    p++;
+    if (v != 0) {
+      for (let k = 0; k < 2 && p < end; k++) {
+        c = <u32>load<u8>(p) - 0x30;
+        if (c > 9) break;
+        v = v * 10 + c;
+        p++;
+      }
+      if (v > 255) return 0;
+    }
+    word |= v << (part << 3);
+    if (part < 3) {
+      if (p >= end || load<u8>(p) != 0x2e) return 0;
+      p++;
+    }
+  }
+  if (p != end && load<u8>(p) != 0) return 0;
+  store<u32>(dst, word);
+  return p;
+}
+
+/**
+ * inet_aton over `count` texts packed at `src` (`len` bytes), separated by NUL bytes (no NUL
+ * after the last). Writes one s_addr per text to `dst` (u32, memory order = network order;
+ * INADDR_NONE 0xFFFFFFFF for invalid text, exactly as inet_addr). Returns `count`, or
+ * BAD_ARGUMENT when the input does not hold exactly `count` texts (a NUL inside a text): the
+ * host then falls back to one text a call.
+ */
+export function addr_aton_many(src: usize, len: i32, dst: usize, count: i32): i32 {
+  if (count <= 0) return count == 0 && len == 0 ? 0 : BAD_ARGUMENT;
+  const end = src + <usize>len;
+  let p = src;
+  for (let i: i32 = 0; i < count; i++) {
+    if (p > end) return BAD_ARGUMENT;
+    const out = dst + (<usize>i << 2);
+    let q = dottedQuad(p, end, out);
+    if (q == 0) {
+      q = p;
+      while (q < end && load<u8>(q) != 0) q++;
+      if (addr_aton(p, <i32>(q - p), out) < 0) store<u32>(out, 0xffffffff);
+    }
+    p = q + 1; // past the NUL (or one past `end` after the last text)
+  }
+  return p == end + 1 ? count : BAD_ARGUMENT;
 }

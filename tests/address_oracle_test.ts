@@ -5,7 +5,15 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { AF_INET, AF_INET6, inet_addr, inet_aton, inet_ntop, inet_pton } from "../src/address.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  inet_addr,
+  inet_aton,
+  inet_ntop,
+  inet_pton,
+  inetAddrMany,
+} from "../src/address.ts";
 import {
   closeGlibc,
   glibcAddr,
@@ -376,5 +384,31 @@ Deno.test({
       "1." + "0".repeat(4000) + "8",
     ];
     assert.equal(checkAll(long), long.length);
+  }),
+});
+
+Deno.test({
+  name: "inetAddrMany matches glibc's inet_addr text by text on generated and anchor inputs",
+  ignore,
+  fn: withGlibc(() => {
+    const inputs = [
+      ...ANCHOR_INPUTS,
+      ...sample(mutatedV4, 6000, SEED + 8),
+      ...sample(randomV4Alphabet, 3000, SEED + 9),
+      // Texts that force the one-by-one path inside a chunk: long, NUL-free non-ASCII.
+      "1.2.3.4 " + "x".repeat(200),
+      "\u00e91.2.3.4",
+      "1.2.3.4 \u00e9",
+    ].filter((t) => !t.includes("\0"));
+    const got = inetAddrMany(inputs);
+    const diffs: string[] = [];
+    inputs.forEach((t, i) => {
+      const g = glibcAddr(t);
+      if (got[i] !== g) {
+        diffs.push(`inetAddrMany(${JSON.stringify(t)}): ours ${got[i]}, glibc ${g}`);
+      }
+    });
+    assert.equal(got.length, inputs.length);
+    assert.deepEqual(diffs.slice(0, 20), []);
   }),
 });

@@ -13,6 +13,7 @@ import {
   inet_ntoa,
   inet_ntop,
   inet_pton,
+  inetAddrMany,
   parseAddress,
   parseHostPort,
 } from "../src/address.ts";
@@ -372,4 +373,22 @@ Deno.test("the address tour prints the course notes' values", async () => {
   assert.match(text, /s_b1=202 s_b2=119 s_b3=9 s_b4=199/);
   assert.match(text, /htons\(5000\) = 0x8813/);
   assert.match(text, /02 00 13 88 7f 00 00 01 00 00 00 00 00 00 00 00/);
+});
+
+Deno.test("inetAddrMany agrees with inet_addr across chunk boundaries and odd texts", () => {
+  const texts: string[] = [];
+  for (let i = 0; i < 9000; i++) texts.push(`${i & 255}.${(i >> 8) & 255}.0${i % 8}.0x${i % 16}`);
+  texts[100] = "1.2\u00003.4"; // NUL: the batch path must fall back, not shift results
+  texts[5000] = "1.2.3.4 " + "junk ".repeat(40); // longer than the batch limit
+  texts[8999] = "";
+  const got = inetAddrMany(texts);
+  assert.equal(got.length, texts.length);
+  assert.deepEqual(Array.from(got), texts.map((t) => inet_addr(t)));
+  assert.equal(got[100], INADDR_NONE);
+  assert.equal(got[5000], inet_addr("1.2.3.4"));
+});
+
+Deno.test("inetAddrMany rejects a short output array and non-string texts", () => {
+  assert.throws(() => inetAddrMany(["1.2.3.4", "5.6.7.8"], new Uint32Array(1)), RangeError);
+  assert.throws(() => inetAddrMany(["1.2.3.4", 5 as unknown as string]), TypeError);
 });

@@ -110,3 +110,58 @@ export function ntop6(src: Uint8Array, offset = 0): string {
   mem.set(src.subarray(offset, offset + 16), BIN);
   return readText(mem, core.addr_ntop6(BIN, OUT));
 }
+
+// Batch inet_aton: each chunk of texts is joined with NUL separators, encoded into one
+// allocated block and parsed by one core call. The blocks are allocated on first use and kept
+// (about 280 KiB).
+const MANY_CHUNK = 4096;
+const MANY_IN_SIZE = MANY_CHUNK * 65;
+let manyIn = 0;
+let manyOut = 0;
+const encoder = new TextEncoder();
+const one = new Uint8Array(4);
+
+function atonOne(text: string): number {
+  if (atonInto(text, one) < 0) return 0xffffffff;
+  return (one[0] | (one[1] << 8) | (one[2] << 16) | (one[3] << 24)) >>> 0;
+}
+
+function allocMany(): boolean {
+  if (manyIn !== 0) return true;
+  const a = core.mem_alloc(MANY_IN_SIZE);
+  const b = core.mem_alloc(MANY_CHUNK * 4);
+  if (a > 0 && b > 0) {
+    manyIn = a;
+    manyOut = b;
+    return true;
+  }
+  if (a > 0) core.mem_free(a);
+  if (b > 0) core.mem_free(b);
+  return false;
+}
+
+// One chunk through the core; false when the chunk must go one text at a time: too long,
+// non-ASCII (UTF-8 would move byte offsets) or a NUL inside a text (the count would not match).
+function atonChunk(texts: readonly string[], start: number, count: number, out: Uint32Array) {
+  const joined = texts.slice(start, start + count).join("\0");
+  if (joined.length > MANY_IN_SIZE) return false;
+  const { written } = encoder.encodeInto(joined, bytes().subarray(manyIn, manyIn + MANY_IN_SIZE));
+  if (written !== joined.length) return false;
+  if (core.addr_aton_many(manyIn, written, manyOut, count) !== count) return false;
+  out.set(new Uint32Array(bytes().buffer, manyOut, count), start);
+  return true;
+}
+
+/**
+ * `inet_addr` over `texts`, written to `out` (one s_addr each, INADDR_NONE for invalid text):
+ * up to 4096 texts per call into the core. A chunk with a long, non-ASCII or NUL-holding text
+ * takes the one-text path, with the same results.
+ */
+export function atonMany(texts: readonly string[], out: Uint32Array): void {
+  const batch = allocMany();
+  for (let start = 0; start < texts.length; start += MANY_CHUNK) {
+    const count = Math.min(MANY_CHUNK, texts.length - start);
+    if (batch && atonChunk(texts, start, count, out)) continue;
+    for (let i = start; i < start + count; i++) out[i] = atonOne(texts[i]);
+  }
+}

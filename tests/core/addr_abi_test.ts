@@ -123,3 +123,17 @@ Deno.test("sockaddr exports return BAD_ARGUMENT, NO_SPACE and NEED_MORE for bad 
   bytes().set([28, 30], IN);
   assert.equal(core.sockaddr_unpack(IN, 28, 1, REC), 10, "Darwin AF_INET6 reads as 10");
 });
+
+Deno.test("addr_aton_many parses NUL-separated texts and rejects a count that does not match", () => {
+  const u32 = () => new Uint32Array(bytes().buffer, OUT, 4);
+  const n = put("127.0.0.1\u0000010.1\u0000bogus\u00001.2.3.4 x");
+  assert.equal(core.addr_aton_many(IN, n, OUT, 4), 4);
+  assert.deepEqual(Array.from(u32()), [0x0100007f, 0x01000008, 0xffffffff, 0x04030201]);
+  assert.equal(core.addr_aton_many(IN, n, OUT, 3), Status.BAD_ARGUMENT, "one text too many");
+  assert.equal(core.addr_aton_many(IN, n, OUT, 5), Status.BAD_ARGUMENT, "one text missing");
+  assert.equal(core.addr_aton_many(IN, 0, OUT, 0), 0);
+  assert.equal(core.addr_aton_many(IN, 0, OUT, -1), Status.BAD_ARGUMENT);
+  // One empty text is one invalid address.
+  assert.equal(core.addr_aton_many(IN, 0, OUT, 1), 1);
+  assert.equal(u32()[0], 0xffffffff);
+});

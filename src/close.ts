@@ -29,7 +29,13 @@
  */
 
 import { libc } from "./_ffi/libc.ts";
-import { markClosed, resolveSocket, type SocketLike, unwrapSocket } from "./_ffi/fd.ts";
+import {
+  markClosed,
+  resolveSocket,
+  type SocketLike,
+  unwrapSocket,
+  wasAccepted,
+} from "./_ffi/fd.ts";
 import { recordedLinger, setSocketOptions } from "./socket_options.ts";
 import { pendingSendBytes, tcpInfo } from "./tcp_info.ts";
 import { SocketOptionError } from "./socket_errors.ts";
@@ -176,14 +182,23 @@ export async function closeGracefully(
   }
   const start = performance.now();
   resolveSocket(obj); // fail early (typed) if it is already closed
-  try {
-    await obj.closeWrite();
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.BrokenPipe)) throw e;
+  // Deno's closeWrite waits for a pending write to finish (it needs the write half), and a
+  // write to a peer that stopped reading never finishes: bound the wait by the timeout too.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    obj.closeWrite().then(() => true, (e: unknown) => e),
+    new Promise<false>((r) => timer = setTimeout(() => r(false), timeout)),
+  ]).finally(() => clearTimeout(timer));
+  if (
+    outcome !== true && outcome !== false &&
+    !(outcome instanceof Deno.errors.NotConnected || outcome instanceof Deno.errors.BrokenPipe)
+  ) {
+    throw outcome;
   }
-  let unsent = 0;
+  const halfClosed = outcome !== false;
+  let unsent = halfClosed ? 0 : pendingSendBytes(obj);
   let wait = 1;
-  for (;;) {
+  while (halfClosed) {
     const state = tcpInfo(obj).state;
     unsent = state === "CLOSED" ? 0 : pendingSendBytes(obj);
     if (state === "CLOSED" || state === "TIME_WAIT") {
@@ -310,10 +325,14 @@ export function endReason(conn: SocketLike): "OPEN" | "FIN" | "RST" | "CLOSED" {
     case "TIME_WAIT":
       return "FIN";
     case "CLOSED": {
-      // bytes_acked counts our FIN as one byte once the peer acknowledged it.
-      const sentData = (info.bytesSent ?? 0) - (info.bytesRetrans ?? 0);
-      const finAcked = info.bytesAcked !== null && info.bytesAcked === sentData + 1;
-      return finAcked ? "CLOSED" : "RST";
+      // bytes_acked counts our SYN (active open only) and our FIN as one byte each once acked.
+      const extra = info.bytesAcked === null
+        ? null
+        : info.bytesAcked - ((info.bytesSent ?? 0) - (info.bytesRetrans ?? 0));
+      if (extra === null) return "CLOSED";
+      const accepted = wasAccepted(conn);
+      if (accepted === undefined) return extra === 0 ? "RST" : "CLOSED";
+      return extra - (accepted ? 0 : 1) >= 1 ? "CLOSED" : "RST";
     }
     default:
       return "OPEN";

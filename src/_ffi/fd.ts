@@ -445,6 +445,38 @@ export function resolveSocket(socket: SocketLike): ResolvedSocket {
 }
 
 /**
+ * Whether a TCP connection was accepted (passive open) rather than connected (active open),
+ * read from Deno's internal fd symbol (set on accepted connections, `undefined` on connected
+ * ones in Deno 2.9.6) and validated against the discovered descriptor.
+ *
+ * @param socket A TCP connection.
+ * @returns `true`/`false`, or `undefined` when Deno gives no usable hint.
+ *
+ * Needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wasAccepted } from "./fd.ts";
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * using c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
+ * using s = await l.accept();
+ * assert.equal(wasAccepted(s), true);
+ * assert.notEqual(wasAccepted(c), true);
+ * ```
+ */
+export function wasAccepted(socket: SocketLike): boolean | undefined {
+  const obj = unwrapSocket(socket);
+  const sym = Object.getOwnPropertySymbols(obj).find((s) => s.description === "Deno.internal.fd");
+  if (sym === undefined) return undefined;
+  const hint = internalFdHint(obj);
+  if (hint === undefined) {
+    return (obj as unknown as Record<symbol, unknown>)[sym] === undefined ? false : undefined;
+  }
+  return resolveSocket(obj).fd === hint ? true : undefined;
+}
+
+/**
  * Record that sockkit closed a socket: later calls throw {@linkcode StaleDescriptorError}
  * (`"closed"`) before any libc call, even if its descriptor number is already reused.
  *

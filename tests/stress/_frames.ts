@@ -81,21 +81,19 @@ export async function runFramedClient(o: FramedClientOptions): Promise<ClientRes
   try {
     conn = await connect({ hostname: o.hostname ?? "127.0.0.1", port: o.port, noDelay: true });
     const c = conn;
-    const sent: Uint8Array[] = [];
     let next = 0;
     const writer = (async () => {
       while (next < o.frames) {
         while (next - res.ok >= window && !res.corrupt) await waitRead;
         if (res.corrupt || c.closed) return;
         const p = makePayload(o.id, next, o.size, rand);
-        sent.push(p);
         next++;
         await c.writeAll(enc.encode(p));
       }
     })();
     let wake: () => void = () => {};
     let waitRead = new Promise<void>((r) => (wake = r));
-    const buf = new Uint8Array(65536);
+    const buf = new Uint8Array(8192);
     writer.catch(() => {});
     while (res.ok < o.frames) {
       const n = await c.read(buf);

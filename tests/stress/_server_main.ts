@@ -19,6 +19,7 @@ const args = parseArgs({
     module: { type: "string" },
     workers: { type: "string", default: "0" },
     port: { type: "string", default: "0" },
+    hostname: { type: "string", default: "127.0.0.1" },
     "idle-timeout": { type: "string" },
     "max-connections": { type: "string" },
     "shutdown-timeout": { type: "string", default: "5000" },
@@ -28,7 +29,7 @@ const args = parseArgs({
 const module = new URL(args.values.module!, `file://${Deno.cwd()}/`);
 const workers = Number(args.values.workers);
 const common = {
-  hostname: "127.0.0.1",
+  hostname: args.values.hostname,
   port: Number(args.values.port),
   handleSignals: true,
   shutdownTimeout: Number(args.values["shutdown-timeout"]),

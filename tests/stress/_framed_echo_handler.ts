@@ -19,8 +19,16 @@ export default async function framedEcho(conn: TcpConnection): Promise<void> {
   const fc = new FramedConn(conn, SPEC);
   try {
     for (;;) {
-      const b = await fc.readBatch();
-      if (b === null) return;
+      // Decode and copy in one synchronous run: a batch views Wasm memory, which another
+      // connection may grow (detaching the view) as soon as this function awaits.
+      const b = fc.decoder.decodeBatch();
+      if (b.count === 0) {
+        if (!(await fc.fill())) {
+          fc.decoder.finish();
+          return;
+        }
+        continue;
+      }
       if (fc.decoder.buffered > peak.buffered) peak.buffered = fc.decoder.buffered;
       const frames: Uint8Array[] = [];
       for (let i = 0; i < b.count; i++) frames.push(b.frame(i).slice());

@@ -11,7 +11,7 @@ import { spawn } from "./_subprocess.ts";
 
 const FULL = Deno.env.get("STRESS_FULL") === "1";
 const CONNS = FULL ? 2000 : 200;
-const FRAMES = FULL ? 1000 : 50;
+const FRAMES = Number(Deno.env.get("STRESS_FRAMES") ?? (FULL ? 1000 : 50));
 const SIZE = 64;
 
 Deno.test(`framed echo server carries ${CONNS} connections x ${FRAMES} frames with no frame lost or corrupted`, async () => {
@@ -72,6 +72,11 @@ Deno.test(`framed echo server carries ${CONNS} connections x ${FRAMES} frames wi
     clientRssMiB: +(r.clientRss / 2 ** 20).toFixed(1),
   };
   console.log(`LOAD ${JSON.stringify(report)}`);
+  assert.deepEqual(
+    errors.slice(0, 1).map((e) => (e as Error).stack),
+    [],
+    `${errors.length} server errors`,
+  );
   assert.equal(r.corrupt, 0, r.firstCorrupt);
   assert.equal(r.errors, 0, r.firstError);
   assert.equal(r.ok, CONNS * FRAMES);

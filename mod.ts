@@ -33,3 +33,12 @@ export * from "./src/resolve.ts";
 export * from "./src/byte_order.ts";
 export * from "./src/address.ts";
 export * from "./src/sockaddr.ts";
+export { serveWorkers } from "./src/net/workers.ts";
+export type {
+  WorkerServeOptions,
+  WorkerServer,
+  WorkerServeSettings,
+  WorkersStats,
+} from "./src/net/workers.ts";
+export { ProxiedTcpConnection } from "./src/net/proxied_tcp.ts";
+export type { ServeProxyProtocol, ServeStats } from "./src/net/serve.ts";

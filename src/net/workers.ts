@@ -131,7 +131,7 @@ const ZERO: ServeStats = {
 };
 
 /** Sum counters. */
-export function sumStats(list: ServeStats[]): ServeStats {
+function sumStats(list: ServeStats[]): ServeStats {
   const t = { ...ZERO };
   for (const s of list) {
     for (const k of Object.keys(t) as (keyof ServeStats)[]) t[k] += s[k];

@@ -330,33 +330,6 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
     const crlf = (flags & F_CRLF) != 0;
     const nd = isLine ? 1 : load<i32>(p, O_NDELIM);
     let scan = load<i32>(p, O_SCAN); // already scanned bytes from `pos` (first frame only)
-    if (isLine && !crlf && load<i32>(p, O_STATE) == ST_HEADER) {
-      // Fast path: walk 16-byte blocks once and emit a line per set bit of the LF mask.
-      // Stops (leaving pos/scan consistent) at anything unusual: a too-long line, the
-      // table full, or the end of the input; the general loop below handles the rest.
-      const nl = i8x16.splat(10);
-      let i = pos + scan; // next byte to scan
-      let stop = false;
-      while (!stop && i + 16 <= len) {
-        let m = <u32>i8x16.bitmask(i8x16.eq(v128.load(base + <usize>i), nl));
-        while (m != 0) {
-          const at = i + <i32>ctz<u32>(m);
-          const content = at - pos;
-          if (content > maxFrame || n >= max) { stop = true; break; }
-          let fl = content;
-          if (keep) fl = content + 1;
-          else if (content > 0 && load<u8>(base + <usize>(at - 1)) == 13) fl = content - 1;
-          store<u32>(o, <u32>pos);
-          store<u32>(o, <u32>fl, 4);
-          o += 8;
-          n++;
-          pos = at + 1;
-          m &= m - 1;
-        }
-        if (!stop) i += 16;
-      }
-      scan = stop ? 0 : i - pos;
-    }
     while (n < max) {
       const state = load<i32>(p, O_STATE);
       const avail = len - pos;

@@ -159,6 +159,8 @@ interface Entry {
   acceptErr?: unknown;
   conn?: Deno.TcpConn;
   connecting?: Promise<void>;
+  /** Cancels a connect in progress (closesocket). */
+  connectAbort?: AbortController;
   /** The pending error `SO_ERROR` reports (a failed non-blocking connect). */
   soError?: unknown;
   chunks: Uint8Array[];
@@ -607,7 +609,13 @@ export async function connect(s: number, name: SockaddrLike, _namelen?: number):
     );
   }
   e.soError = undefined;
-  const p = Deno.connect({ hostname: a.hostname, port: a.port, transport: "tcp" });
+  const abort = e.connectAbort = new AbortController();
+  const p = Deno.connect({
+    hostname: a.hostname,
+    port: a.port,
+    transport: "tcp",
+    signal: abort.signal,
+  });
   const done = e.connecting = p.then(
     (conn) => {
       if (e.closed) conn.close();
@@ -1117,6 +1125,7 @@ async function closeEntry(e: Entry): Promise<void> {
   e.closed = true;
   table.delete(s);
   const pending = [e.reading, e.accepting, e.receiving, e.connecting];
+  e.connectAbort?.abort();
   try {
     if (e.conn) await closeSocket(e.conn);
     e.listener?.close();

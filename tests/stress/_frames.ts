@@ -82,6 +82,8 @@ export async function runFramedClient(o: FramedClientOptions): Promise<ClientRes
     conn = await connect({ hostname: o.hostname ?? "127.0.0.1", port: o.port, noDelay: true });
     const c = conn;
     let next = 0;
+    let wake: () => void = () => {};
+    let waitRead = new Promise<void>((r) => (wake = r));
     const writer = (async () => {
       while (next < o.frames) {
         while (next - res.ok >= window && !res.corrupt) await waitRead;
@@ -91,8 +93,6 @@ export async function runFramedClient(o: FramedClientOptions): Promise<ClientRes
         await c.writeAll(enc.encode(p));
       }
     })();
-    let wake: () => void = () => {};
-    let waitRead = new Promise<void>((r) => (wake = r));
     const buf = new Uint8Array(8192);
     writer.catch(() => {});
     while (res.ok < o.frames) {

@@ -5,6 +5,7 @@
  * @module
  */
 import { addressTour } from "./address_tour.ts";
+import { seedDemo } from "./seed_demo.ts";
 
 /** One part of the demo: a title and a function that prints its lines. */
 export interface DemoSection {
@@ -22,6 +23,11 @@ export const SECTIONS: DemoSection[] = [
     title: "Addresses and byte order",
     source: "examples/address_tour.ts",
     run: addressTour,
+  },
+  {
+    title: "The seeds' TCP and UDP programs on loopback",
+    source: "examples/seed_demo.ts",
+    run: seedDemo,
   },
 ];
 

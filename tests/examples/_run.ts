@@ -148,6 +148,7 @@ export const DENO_RUN = [
   "--allow-ffi",
   "--allow-read",
   "--allow-sys",
+  "--allow-run",
   "--unstable-net",
 ];
 

@@ -1,5 +1,5 @@
 // sockkit TCP server for shared/bench/run-baselines.sh (same protocol as shared/bench/deno/tcp_server.ts).
-//   deno run -A --unstable-net tcp_server.ts echo    -- FramedConn("raw") pass-through echo
+//   deno run -A --unstable-net tcp_server.ts echo    -- FramedConn("raw") pass-through echo (borrowed views)
 //   deno run -A --unstable-net tcp_server.ts frames  -- FramedConn("len:u32be"), sum payload[0]
 // SOCKKIT_FRAMES_API=batch (default) | each | iter picks the frames API:
 //   batch: readBatch() (offsets, no object per frame); each: tryReadFrame() views, one at a
@@ -18,8 +18,13 @@ listener.close();
 conn.setNoDelay(true);
 
 if (mode === "echo") {
+  // pass-through with borrowed views: each chunk is read straight into Wasm memory and
+  // written back from there (no copy); the view stays valid until the next fill()
   const fc = new FramedConn(conn, "raw,max=256KiB", { readSize: 256 * 1024 });
-  for (let f = await fc.readFrame(); f !== null; f = await fc.readFrame()) await fc.writeAll(f);
+  for (;;) {
+    for (let f = fc.tryReadFrame(); f !== null; f = fc.tryReadFrame()) await fc.writeAll(f);
+    if (!(await fc.fill())) break;
+  }
   fc.close();
 } else {
   const fc = new FramedConn(conn, "len:u32be,max=128KiB", { readSize: 256 * 1024 });

@@ -46,7 +46,7 @@ Deno.test("echo_client works against a socat echo server in both styles", async 
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  await using srv = spawn("socat", [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "PIPE"]);
+  await using _srv = spawn("socat", [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "PIPE"]);
   for (let i = 0; i < 50; i++) {
     const c = await Deno.connect({ hostname: "127.0.0.1", port }).catch(() => null);
     if (c) {

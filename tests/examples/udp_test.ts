@@ -28,10 +28,10 @@ for (const flavour of ["", "bsd/"]) {
     assert.equal(c.stdout(), "sendto( ) succeeded.\nrecvfrom( ):Hello! I am a server.\n-----\n");
     assert.equal(await child.exit(), 0);
     const out = child.stdout();
-    assert.match(out, /  Server start \.\.\. \n/);
+    assert.match(out, / {2}Server start \.\.\. \n/);
     assert.match(out, new RegExp(`Accepted client IP:\\[127\\.0\\.0\\.1\\],port:\\[${pyPort}\\]`));
-    assert.equal(out.match(/  recvfrom\( \): Hello! I am a client\.\n/g)?.length, 3);
-    assert.equal(out.match(/  sendto\( \) succeeded!/g)?.length, 3);
+    assert.equal(out.match(/ {2}recvfrom\( \): Hello! I am a client\.\n/g)?.length, 3);
+    assert.equal(out.match(/ {2}sendto\( \) succeeded!/g)?.length, 3);
   });
 }
 

@@ -38,12 +38,13 @@ async function start(msg: Extract<ToWorker, { type: "start" }>) {
   let handler: (conn: TcpConnection) => void | Promise<void>;
   try {
     const mod = await import(msg.module);
-    handler = mod.default;
-    if (typeof handler !== "function") {
+    const userHandler = mod.default;
+    if (typeof userHandler !== "function") {
       throw new TypeError(
         `Cannot start worker: ${msg.module} has no default export function (the connection handler)`,
       );
     }
+    handler = (conn) => userHandler(conn, msg.handlerOptions);
   } catch (e) {
     scope.postMessage({ type: "fatal", id, error: wire(e) });
     return;

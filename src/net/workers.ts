@@ -58,7 +58,14 @@ export type WorkerServeSettings = Omit<
 
 /** Messages from the main thread to a worker (private). */
 export type ToWorker =
-  | { type: "start"; id: number; module: string; port: number; options: WorkerServeSettings }
+  | {
+    type: "start";
+    id: number;
+    module: string;
+    port: number;
+    options: WorkerServeSettings;
+    handlerOptions: unknown;
+  }
   | { type: "stats"; seq: number }
   | { type: "shutdown" };
 
@@ -75,9 +82,15 @@ export type ToMain =
 export interface WorkerServeOptions extends WorkerServeSettings {
   /**
    * The handler module: a URL (or a path, resolved against the current directory) whose
-   * default export is `(conn: TcpConnection) => void | Promise<void>`.
+   * default export is `(conn: TcpConnection, handlerOptions) => void | Promise<void>`.
    */
   module: URL | string;
+  /**
+   * A structured-cloneable value handed to the handler as its second argument in every worker
+   * (settings such as an echo mode or a frame spec, since closures cannot cross to a Worker).
+   * Default `undefined`.
+   */
+  handlerOptions?: unknown;
   /** How many workers (accept loops). Default: `navigator.hardwareConcurrency`. */
   workers?: number;
   /** Port; `0` (the default) lets the kernel pick one for all workers. */
@@ -254,6 +267,7 @@ export async function serveWorkers(options: WorkerServeOptions): Promise<WorkerS
   const module = moduleUrl(options.module);
   const {
     module: _m,
+    handlerOptions,
     workers: _w,
     port: _p,
     signal,
@@ -287,7 +301,7 @@ export async function serveWorkers(options: WorkerServeOptions): Promise<WorkerS
     const h = new WorkerHandle(handles.length, onMessage, onCrash);
     handles.push(h);
     const started = h.started();
-    h.send({ type: "start", id: h.id, module, port, options: settings });
+    h.send({ type: "start", id: h.id, module, port, options: settings, handlerOptions });
     return started;
   };
   let addr: Deno.NetAddr;

@@ -126,3 +126,21 @@ for (const workers of [0, 2]) {
     assert.equal(stats.errors, 0);
   });
 }
+
+Deno.test("serveWorkers hands handlerOptions to the handler in every worker", async () => {
+  const module = "data:application/javascript," + encodeURIComponent(
+    "export default async (c, o) => { await c.writeAll(new TextEncoder().encode(o.greeting)); await c.close(); };",
+  );
+  await using server = await serveWorkers({
+    module,
+    handlerOptions: { greeting: "hello from a worker" },
+    workers: 2,
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  for (let i = 0; i < 4; i++) {
+    await using c = await connect({ port: server.addr.port });
+    const got = await c.readFull(new Uint8Array(19));
+    assert.equal(new TextDecoder().decode(got!), "hello from a worker");
+  }
+});

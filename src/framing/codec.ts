@@ -161,8 +161,9 @@ export class FrameBatch {
    * @returns The view.
    */
   frame(i: number): Uint8Array {
-    const o = this.offset(i);
-    return this.bytes.subarray(o, o + this.length(i));
+    const t = this.#table + 2 * i;
+    const o = this.#base + this.#u32[t];
+    return this.bytes.subarray(o, o + this.#u32[t + 1]);
   }
 }
 

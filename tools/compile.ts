@@ -27,6 +27,12 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-env",
 ];
 
+/** Modules the binary loads as Workers or by dynamic import, embedded with `--include`. */
+export const WORKER_MODULES: readonly string[] = [
+  "src/net/_worker_entry.ts",
+  "src/cli/_listen_worker.ts",
+];
+
 /**
  * The `deno compile` arguments for the `sockkit` binary.
  *
@@ -42,6 +48,9 @@ export function compileArgs(output: string, target?: string): string[] {
     "--config",
     new URL("deno.json", root).pathname,
     ...(target ? ["--target", target] : []),
+    // Modules loaded at run time (Workers of `listen --workers`), which deno compile does not
+    // find in the static graph.
+    ...WORKER_MODULES.flatMap((m) => ["--include", new URL(m, root).pathname]),
     "--output",
     output,
     new URL("src/cli/main.ts", root).pathname,

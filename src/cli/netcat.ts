@@ -17,6 +17,10 @@ import {
   listen,
   listenUnix,
   parseFrameSpec,
+  ProxiedTcpConnection,
+  readProxyHeader,
+  type ServeProxyProtocol,
+  serveWorkers,
   setSocketOptions,
   type SocketOptions,
   type SocketOptionsReport,
@@ -96,6 +100,18 @@ const FLAGS: Record<string, FlagSpec> = {
     help: "close a connection after DUR without traffic (UDP: stop after DUR of silence)",
   },
   json: { type: "boolean", short: "j", help: "print one JSON event per line on stdout" },
+  "proxy-protocol": {
+    type: "string",
+    arg: "MODE",
+    help: "listen (TCP): each connection starts with a PROXY header, v1, v2 or auto (either); " +
+      "the real client's address is reported",
+  },
+  workers: {
+    type: "string",
+    arg: "N",
+    help: "listen (TCP, with --echo): N worker threads share the port (SO_REUSEPORT), " +
+      "each with its own accept loop; stops on SIGINT/SIGTERM or after --max-conns",
+  },
 };
 
 const FOOTER = `
@@ -107,6 +123,9 @@ close (reason FIN, RST, local, idle-timeout, error), error (type, errno, wsa, fi
 interface Session {
   out: Output;
   frame?: FrameOptions;
+  /** The --frame text, for workers (they parse it again). */
+  frameSpec?: string;
+  proxyProtocol?: Exclude<ServeProxyProtocol, "off">;
   echo: boolean;
   keepOpen: boolean;
   maxConns?: number;
@@ -388,6 +407,143 @@ async function runStream(
   return clean;
 }
 
+/**
+ * Read the PROXY header when `--proxy-protocol` asks for one: the connection then reports the
+ * real client. A bad or late header is reported and the connection closed (by
+ * `readProxyHeader`); the server goes on.
+ */
+async function unwrapProxy(s: Session, conn: Stream, id: number): Promise<Stream | null> {
+  if (!s.proxyProtocol || conn.remoteAddr.transport !== "tcp") return conn;
+  const tcp = conn as TcpConnection;
+  try {
+    const { header, rest } = await readProxyHeader(tcp.raw, { mode: s.proxyProtocol });
+    return new ProxiedTcpConnection(tcp.raw, header, rest, { idleTimeout: s.idleTimeout });
+  } catch (e) {
+    s.out.error(e, { conn: id, remote: netAddr(conn.remoteAddr) });
+    if (!conn.closed) await conn.close().catch(() => {});
+    return null;
+  }
+}
+
+/** One accepted connection: PROXY header, accept event, options, then the session. */
+async function serveAccepted(
+  s: Session,
+  accepted: Stream,
+  id: number,
+  transport: string,
+  extra: Record<string, unknown> = {},
+): Promise<boolean> {
+  const { out } = s;
+  const conn = await unwrapProxy(s, accepted, id);
+  if (conn === null) return false;
+  const meta = { conn: id, ...extra, remote: netAddr(conn.remoteAddr) };
+  const via = conn instanceof ProxiedTcpConnection
+    ? {
+      proxy: netAddr(conn.socketRemoteAddr),
+      proxied: { version: conn.proxied.version, command: conn.proxied.command },
+    }
+    : {};
+  out.event(
+    "accept",
+    { ...meta, local: netAddr(conn.localAddr), ...via },
+    `connection ${id} from ${addrText(conn.remoteAddr)}` +
+      ("proxy" in via ? ` (via ${addrText((conn as ProxiedTcpConnection).socketRemoteAddr)})` : ""),
+  );
+  try {
+    if (transport === "tcp") applyOpts(s, conn, connOpts(s.opts), `connection ${id}`);
+  } catch (e) {
+    out.error(e, meta);
+  }
+  return runStream(s, conn, meta, "listen");
+}
+
+/**
+ * `listen --workers N`: an echo server on N Workers sharing the port. Each worker runs
+ * {@linkcode workerSession} (in `_listen_worker.ts`) with the same flags.
+ */
+async function listenWorkers(s: Session, target: { hostname: string; port: number }, n: number) {
+  const { out } = s;
+  const settings: WorkerSessionSettings = {
+    json: out.json,
+    hex: out.hex,
+    verbose: out.verbose,
+    frameSpec: s.frameSpec,
+    opts: s.opts ? connOpts(s.opts) : undefined,
+    proxyProtocol: s.proxyProtocol,
+    idleTimeout: s.idleTimeout,
+  };
+  const server = await serveWorkers({
+    module: new URL("./_listen_worker.ts", import.meta.url),
+    handlerOptions: settings,
+    workers: n,
+    hostname: target.hostname,
+    port: target.port,
+    handleSignals: true,
+    onError: (e) => out.error(e, { worker: e.worker }),
+  });
+  out.event(
+    "listen",
+    { transport: "tcp", ...netAddr(server.addr), workers: n },
+    `listening on tcp ${addrText(server.addr)} with ${n} workers`,
+  );
+  if (s.maxConns !== undefined) {
+    // Bounded: poll the workers' counters until enough connections have been served.
+    while (!(await Promise.race([server.finished.then(() => true), sleep(100)]))) {
+      const { total } = await server.stats();
+      if (total.closed >= s.maxConns) break;
+    }
+    await server.shutdown();
+  }
+  await server.finished;
+  const { total, perWorker } = await server.stats();
+  out.event(
+    "stats",
+    { ...total, perWorker: perWorker.map((w) => w.accepted) },
+    `served ${total.accepted} connections on ${n} workers (${
+      perWorker.map((w) => w.accepted).join(" + ")
+    }), ${total.bytesRead} bytes in, ${total.bytesWritten} bytes out`,
+  );
+  return 0;
+}
+
+const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms));
+
+/** The flags a `--workers` worker needs (structured-cloneable). */
+export interface WorkerSessionSettings {
+  json: boolean;
+  hex: boolean;
+  verbose: boolean;
+  frameSpec?: string;
+  opts?: SocketOptions;
+  proxyProtocol?: Exclude<ServeProxyProtocol, "off">;
+  idleTimeout?: number;
+}
+
+let workerConnections = 0;
+
+/**
+ * Serve one connection inside a `--workers` worker: the same echo session, events and
+ * options as the single-threaded server, with the worker's index in every event.
+ */
+export function workerSession(
+  conn: TcpConnection,
+  settings: WorkerSessionSettings,
+  worker: number,
+): Promise<boolean> {
+  const s: Session = {
+    out: new Output(settings),
+    frame: settings.frameSpec === undefined ? undefined : parseFrameSpec(settings.frameSpec),
+    frameSpec: settings.frameSpec,
+    proxyProtocol: settings.proxyProtocol,
+    echo: true,
+    keepOpen: true,
+    opts: settings.opts,
+    idleTimeout: settings.idleTimeout,
+    stdin: new StdinHub(),
+  };
+  return serveAccepted(s, conn, ++workerConnections, "tcp", { worker });
+}
+
 async function listenStream(s: Session, target: { hostname: string; port: number } | string) {
   const { out } = s;
   const server = typeof target === "string"
@@ -431,18 +587,7 @@ async function listenStream(s: Session, target: { hostname: string; port: number
         clearTimeout(timer);
       }
       served++;
-      const meta = { conn: ++id, remote: netAddr(conn.remoteAddr) };
-      out.event(
-        "accept",
-        { ...meta, local: netAddr(conn.localAddr) },
-        `connection ${id} from ${addrText(conn.remoteAddr)}`,
-      );
-      try {
-        if (transport === "tcp") applyOpts(s, conn, connOpts(s.opts), `connection ${id}`);
-      } catch (e) {
-        out.error(e, meta);
-      }
-      const p: Promise<boolean> = runStream(s, conn, meta, "listen").finally(() =>
+      const p: Promise<boolean> = serveAccepted(s, conn, ++id, transport).finally(() =>
         active.delete(p)
       );
       active.add(p);
@@ -669,6 +814,15 @@ function makeCommand(role: "listen" | "connect"): Command {
           verbose: bool(p, "verbose"),
         }),
         frame,
+        frameSpec: spec,
+        proxyProtocol: wrap(() => {
+          const m = str(p, "proxy-protocol");
+          if (m === undefined || m === "off") return undefined;
+          if (m !== "v1" && m !== "v2" && m !== "auto") {
+            throw new UsageError(`--proxy-protocol must be v1, v2, auto or off, got "${m}"`);
+          }
+          return m;
+        }),
         echo: bool(p, "echo"),
         keepOpen: bool(p, "keep-open"),
         maxConns: wrap(() => {
@@ -689,6 +843,25 @@ function makeCommand(role: "listen" | "connect"): Command {
       if (s.maxConns !== undefined && role === "connect") {
         throw new UsageError("--max-conns applies to listen", role);
       }
+      const workersText = str(p, "workers");
+      const workers = workersText === undefined
+        ? undefined
+        : wrap(() => parseInteger(workersText, "--workers"));
+      if (role === "connect" && (workers !== undefined || s.proxyProtocol !== undefined)) {
+        throw new UsageError("--workers and --proxy-protocol apply to listen", role);
+      }
+      if ((udp || unixPath !== undefined) && (workers !== undefined || s.proxyProtocol)) {
+        throw new UsageError("--workers and --proxy-protocol apply to TCP", role);
+      }
+      if (workers !== undefined && (workers < 1 || workers > 64)) {
+        throw new UsageError(`--workers must be 1-64, got ${workers}`, role);
+      }
+      if (workers !== undefined && !s.echo) {
+        throw new UsageError(
+          "--workers needs --echo (workers cannot share stdin and stdout)",
+          role,
+        );
+      }
       if (unixPath !== undefined) {
         return role === "listen"
           ? await listenStream(s, unixPath)
@@ -698,6 +871,7 @@ function makeCommand(role: "listen" | "connect"): Command {
         parseTarget(p.positionals[0], role, role === "listen" ? "0.0.0.0" : undefined)
       );
       if (udp) return role === "listen" ? await listenUdp(s, target) : await connectUdp(s, target);
+      if (workers !== undefined) return await listenWorkers(s, target, workers);
       return role === "listen" ? await listenStream(s, target) : await connectStream(s, target);
     },
   };

@@ -106,6 +106,9 @@ Deno.test("with DENORT_BIN set, compile completes and the binary embeds the CLI"
     const tail = dec.decode(bin.subarray(base - 4096));
     assert.ok(tail.includes("a socket toolkit in the spirit of ncat and socat"));
     assert.ok(tail.includes("core_wasm.ts"));
+    // The Worker modules of `listen --workers` are embedded too (they are not in the static graph).
+    assert.ok(tail.includes("_worker_entry.ts"), "the serveWorkers entry is embedded");
+    assert.ok(tail.includes("_listen_worker.ts"), "the CLI's worker handler is embedded");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -47,6 +47,9 @@ import { type FrameOptions, type ResolvedFrameOptions, resolveFrameOptions } fro
 
 const TABLE_ENTRIES = 4096;
 const SLAB_SIZE = 65536;
+// The codec contract: a frame that consumes no input would loop forever; the driver refuses it.
+const ZERO_CONSUMED = () =>
+  new Error("Cannot decode: the core returned frames while consuming 0 bytes (decoder bug)");
 const CHUNK_SLACK = 2 * 65536;
 
 function toCore(o: ResolvedFrameOptions): CoreFrameConfig {
@@ -119,16 +122,34 @@ const registry = new FinalizationRegistry<[number, number]>(([dec, table]) => {
 export class FrameBatch {
   #table = 0;
   #u32: Uint32Array = new Uint32Array(0);
+  #bytes: Uint8Array = new Uint8Array(0);
   #base = 0;
   /** Number of frames. */
   count = 0;
-  /** All of Wasm memory; frame `i` is `bytes[offset(i) .. offset(i) + length(i))`. */
-  bytes: Uint8Array = new Uint8Array(0);
+
+  /**
+   * All of Wasm memory; frame `i` is `bytes[offset(i) .. offset(i) + length(i))`. Read it
+   * again after an `await`: if another buffer grew Wasm memory meanwhile, the old view is
+   * detached (the frames themselves do not move).
+   */
+  get bytes(): Uint8Array {
+    if (this.#bytes.length === 0) this.#reload();
+    return this.#bytes;
+  }
+
+  // Wasm memory grew (the old views are detached, length 0): the frames stay where they are.
+  #reload(): void {
+    this.#bytes = bytes();
+    this.#u32 = new Uint32Array(this.#bytes.buffer);
+  }
 
   /** @internal */
   _set(table: number, base: number, count: number): void {
-    this.bytes = bytes();
-    if (this.#u32.buffer !== this.bytes.buffer) this.#u32 = new Uint32Array(this.bytes.buffer);
+    const m = bytes();
+    if (this.#bytes.buffer !== m.buffer) {
+      this.#bytes = m;
+      this.#u32 = new Uint32Array(m.buffer);
+    }
     this.#table = table >>> 2;
     this.#base = base;
     this.count = count;
@@ -141,6 +162,7 @@ export class FrameBatch {
    * @returns The offset.
    */
   offset(i: number): number {
+    if (this.#u32.length === 0) this.#reload();
     return this.#base + this.#u32[this.#table + 2 * i];
   }
 
@@ -151,6 +173,7 @@ export class FrameBatch {
    * @returns The length in bytes.
    */
   length(i: number): number {
+    if (this.#u32.length === 0) this.#reload();
     return this.#u32[this.#table + 2 * i + 1];
   }
 
@@ -161,9 +184,10 @@ export class FrameBatch {
    * @returns The view.
    */
   frame(i: number): Uint8Array {
+    if (this.#u32.length === 0) this.#reload();
     const t = this.#table + 2 * i;
     const o = this.#base + this.#u32[t];
-    return this.bytes.subarray(o, o + this.#u32[t + 1]);
+    return this.#bytes.subarray(o, o + this.#u32[t + 1]);
   }
 }
 
@@ -340,6 +364,7 @@ export class FrameDecoder {
     this.#throwPending();
     const n = this.#run(max);
     const consumed = frameConsumed(this.#dec);
+    if (n > 0 && consumed === 0) throw ZERO_CONSUMED();
     this.#buf.consume(consumed);
     this.#streamPos += consumed;
     if (n === 0 && this.#pending !== null) return this.decodeBatch(max);
@@ -438,6 +463,7 @@ export class FrameDecoder {
       if (this.#pending !== null) return this.decodeView();
       return null;
     }
+    if (frameConsumed(this.#dec) === 0) throw ZERO_CONSUMED();
     this.#qn = n;
     this.#qi = 1;
     this.#qBase = this.#buf[REGION]();

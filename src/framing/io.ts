@@ -246,7 +246,7 @@ export class BufferedReader {
    * @throws {LimitOverrunError} when no delimiter ends within `limit` bytes; the bytes stay buffered.
    * @throws {IncompleteReadError} at end of stream; `partial` holds (and consumes) the rest.
    */
-  async readUntil(delimiter: Uint8Array, limit = this.#limit): Promise<Uint8Array> {
+  async readUntil(delimiter: Uint8Array, limit: number = this.#limit): Promise<Uint8Array> {
     if (delimiter.length === 0) {
       throw new RangeError("Cannot read until delimiter: delimiter is empty");
     }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { FrameDecoder } from "../../src/framing/codec.ts";
+import { IOBuffer } from "../../src/io_buffer.ts";
 import {
   decodeStream,
   encodeStream,
@@ -158,4 +160,27 @@ Deno.test("decodeStream and encodeStream round-trip frames through web streams",
     lines.push(dec(f));
   }
   assert.deepEqual(lines, ["x", "y"]);
+});
+
+Deno.test("queued frames stay readable when another buffer grows Wasm memory between reads", async () => {
+  const [a, b, l] = await pair();
+  using _l = l;
+  using cb = new FramedConn(b, "len:u16be");
+  await writeAll(a, new Uint8Array([0, 2, 65, 66, 0, 3, 67, 68, 69, 0, 1, 70]));
+  assert.equal(dec((await cb.readFrame())!), "AB");
+  const batchFirst = cb.tryReadFrame(); // a borrowed view of the 2nd frame
+  assert.equal(dec(batchFirst!), "CDE");
+  using big = new IOBuffer({ maxCapacity: 64 * 1024 * 1024 });
+  big.append(new Uint8Array(48 * 1024 * 1024)); // memory.grow: old views are detached
+  assert.equal(dec((await cb.readFrame())!), "F");
+  a.close();
+  assert.equal(await cb.readFrame(), null);
+  // batches: bytes/offset/length re-derive their views after growth too
+  using d = new FrameDecoder("len:u8");
+  d.push(new Uint8Array([1, 7, 1, 8]));
+  const batch = d.decodeBatch();
+  using big2 = new IOBuffer({ maxCapacity: 128 * 1024 * 1024 });
+  big2.append(new Uint8Array(100 * 1024 * 1024));
+  assert.equal(batch.bytes[batch.offset(1)], 8);
+  assert.deepEqual([...batch.frame(0)], [7]);
 });

@@ -110,6 +110,11 @@ const registry = new FinalizationRegistry<[number, number]>(([dec, table]) => {
  * A reusable view of the frames found by one {@linkcode FrameDecoder.decodeBatch} call:
  * no object per frame. Valid until the next call on the decoder.
  *
+ * `offset(i)`/`length(i)` are the hot path and do not check for Wasm memory growth: if your
+ * loop awaits (so that other code may grow Wasm memory), read `batch.bytes` again after the
+ * await; that re-derives the views (the frames themselves never move). `frame(i)` always
+ * checks.
+ *
  * @example
  * ```ts
  * import { FrameDecoder } from "./codec.ts";
@@ -162,7 +167,6 @@ export class FrameBatch {
    * @returns The offset.
    */
   offset(i: number): number {
-    if (this.#u32.length === 0) this.#reload();
     return this.#base + this.#u32[this.#table + 2 * i];
   }
 
@@ -173,7 +177,6 @@ export class FrameBatch {
    * @returns The length in bytes.
    */
   length(i: number): number {
-    if (this.#u32.length === 0) this.#reload();
     return this.#u32[this.#table + 2 * i + 1];
   }
 

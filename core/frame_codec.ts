@@ -181,7 +181,25 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
       // too-long length) falls through to the general loop below at the same position.
       const hdr = foff + flen;
       const maxPayload = <i64>maxFrame;
-      if (flen == 4 && !le) {
+      if (flen == 4 && !le && strip <= hdr && adj == 0 && foff == 0) {
+        // the common `len:u32be` shape: u32 arithmetic only, one bounds check per frame
+        const maxP = <u32>maxFrame;
+        const oEnd = o + (<usize>(max - n) << 3);
+        let q = base + <usize>pos;
+        const qEnd = base + <usize>len;
+        while (o < oEnd && q + 4 <= qEnd) {
+          const payload = bswap<u32>(load<u32>(q));
+          if (payload > maxP) break;
+          const next = q + 4 + <usize>payload;
+          if (next > qEnd) break;
+          store<u32>(o, <u32>(q - base) + <u32>strip);
+          store<u32>(o, payload + 4 - <u32>strip, 4);
+          o += 8;
+          q = next;
+        }
+        n = max - <i32>((oEnd - o) >> 3);
+        pos = <i32>(q - base);
+      } else if (flen == 4 && !le) {
         while (n < max && len - pos >= hdr) {
           const payload = <i64>bswap<u32>(load<u32>(base + <usize>(pos + foff))) + adj;
           if (payload < 0 || payload > maxPayload) break;

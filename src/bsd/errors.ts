@@ -121,6 +121,10 @@ export class BsdError extends Error implements BsdErrorFields {
 let lastWsa = 0;
 let lastErrno = 0;
 
+function pick(x: { wsaName?: string | null; wsaCode?: number | null } | undefined) {
+  return { wsaName: x?.wsaName ?? undefined, wsaCode: x?.wsaCode ?? undefined };
+}
+
 /**
  * Record `err` as the last error and return it with the bsd fields attached.
  *
@@ -136,7 +140,12 @@ export function recordError(call: string, err: unknown): Error & BsdErrorFields 
     return b;
   }
   const e = (err instanceof Error ? err : new Error(String(err))) as Error & BsdErrorFields;
-  const ex = explainError(e);
+  const errnoEx = explainError(e);
+  // Winsock has no EPIPE: where Linux's send() reports a broken pipe (the peer closed or
+  // reset), Windows' send() fails with WSAECONNRESET, so WSAGetLastError() says that.
+  const ex = errnoEx?.name === "EPIPE" && !errnoEx.wsaName
+    ? { ...errnoEx, ...pick(explainError("WSAECONNRESET")) }
+    : errnoEx;
   try {
     e.call = call;
     e.errno = ex?.name ? errnoNumber(ex.name) ?? 0 : 0;

@@ -392,9 +392,16 @@ export function bind(s: number, name: SockaddrLike, _namelen?: number): number {
     return 0;
   }
   if (a.port !== 0) {
-    // Report EADDRINUSE/EADDRNOTAVAIL at bind, where C reports them.
+    // Report EADDRINUSE/EADDRNOTAVAIL at bind, where C reports them. With SO_REUSEPORT set
+    // the probe shares the port as the real listener will (C's bind succeeds there too).
+    const reusePort = truthy(e.opts.get(`${SOL_SOCKET}/${SO_REUSEPORT}`));
     try {
-      Deno.listen({ hostname: a.hostname, port: a.port, transport: "tcp" }).close();
+      Deno.listen({
+        hostname: a.hostname,
+        port: a.port,
+        transport: "tcp",
+        ...(reusePort ? { reusePort: true } : {}),
+      }).close();
     } catch (err) {
       throw enc("bind", err);
     }

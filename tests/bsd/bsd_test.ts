@@ -249,6 +249,11 @@ Deno.test("SO_LINGER 0 makes closesocket send an RST the peer sees as ECONNRESET
     return true;
   });
   assert.equal(await recv(c, new Uint8Array(4), 4, 0), 0);
+  // Writing to the reset connection: Linux says EPIPE; Winsock, which has no EPIPE, says
+  // WSAECONNRESET, and WSAGetLastError() reports it for a faithful port.
+  await assert.rejects(send(c, te.encode("x"), 1, 0), { code: "EPIPE", wsaCode: 10054 });
+  assert.equal(errno(), 32);
+  assert.equal(WSAGetLastError(), 10054);
   await closeAll(c, l);
 });
 
@@ -414,4 +419,21 @@ Deno.test("calls on a closed descriptor fail with EBADF and a bsd namespace impo
   await bsd.closesocket(s);
   assert.throws(() => bsd.listen(s, 1), { code: "EBADF", wsaCode: 10009 });
   assert.equal(bsd.errno(), 9);
+});
+
+Deno.test("bind succeeds on a port held by another SO_REUSEPORT listener, as in C", async () => {
+  const a = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(a, SOL_SOCKET, bsd.SO_REUSEPORT, 1);
+  bind(a, loopback());
+  listen(a, 5);
+  const addr = new sockaddr_in();
+  getsockname(a, addr);
+  const b = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(b, SOL_SOCKET, bsd.SO_REUSEPORT, 1);
+  assert.equal(bind(b, addr), 0);
+  listen(b, 5);
+  // Without the option the same bind is refused.
+  const c = socket(AF_INET, SOCK_STREAM, 0);
+  assert.throws(() => bind(c, addr), { code: "EADDRINUSE" });
+  await closeAll(a, b, c);
 });

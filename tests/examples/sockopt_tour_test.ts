@@ -74,17 +74,11 @@ Deno.test("sockopt_tour shows a second SO_REUSEPORT listener joining a port in u
   );
 });
 
-// Known defect in src/bsd/socket.ts `bind`: its "is the port free?" probe is a Deno.listen
-// without reusePort, so a second SO_REUSEPORT socket gets EADDRINUSE where C succeeds.
-Deno.test({
-  name: "bsd/sockopt_tour shows a second SO_REUSEPORT listener joining a port in use",
-  ignore: true,
-  fn: async () => {
-    const tour = example("bsd/sockopt_tour", ["--port", "0"]);
-    assert.equal(await tour.exit(), 0, tour.stderr());
-    assert.match(
-      tour.stdout(),
-      /^note\. port reuse hijack: a second listener on \S+ \(both with SO_REUSEPORT\) succeeded/m,
-    );
-  },
+Deno.test("bsd/sockopt_tour shows a second SO_REUSEPORT listener joining a port in use", async () => {
+  const tour = example("bsd/sockopt_tour", ["--port", "0"]);
+  assert.equal(await tour.exit(), 0, tour.stderr());
+  assert.match(
+    tour.stdout(),
+    /^note\. port reuse hijack: a second listener on \S+ \(both with SO_REUSEPORT\) succeeded/m,
+  );
 });

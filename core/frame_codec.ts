@@ -348,6 +348,29 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
     const crlf = (flags & F_CRLF) != 0;
     const nd = isLine ? 1 : load<i32>(p, O_NDELIM);
     let scan = load<i32>(p, O_SCAN); // already scanned bytes from `pos` (first frame only)
+    if (isLine && !crlf && load<i32>(p, O_STATE) == ST_HEADER) {
+      // Fast path for LF lines: one SIMD search per line, no per-line state traffic. It
+      // stops at a too-long line or the end of the input; the general loop below then does
+      // the bound check and the error handling from the same position.
+      let from = pos + scan;
+      while (n < max) {
+        const i = findByte(base + <usize>from, len - from, 10);
+        if (i < 0) { scan = len - pos; break; }
+        const at = from + i;
+        const content = at - pos;
+        if (content > maxFrame) { scan = 0; break; }
+        let fl = content;
+        if (keep) fl = content + 1;
+        else if (content > 0 && load<u8>(base + <usize>(at - 1)) == 13) fl = content - 1;
+        store<u32>(o, <u32>pos);
+        store<u32>(o, <u32>fl, 4);
+        o += 8;
+        n++;
+        pos = at + 1;
+        from = pos;
+        scan = 0;
+      }
+    }
     while (n < max) {
       const state = load<i32>(p, O_STATE);
       const avail = len - pos;

@@ -74,6 +74,10 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   get bytesRead(): number {
     return this.#bytesRead;
   }
+  /** Count bytes a subclass delivered from its own buffer (e.g. those read with a PROXY header). */
+  protected countRead(n: number): void {
+    this.#bytesRead += n;
+  }
   /** Bytes handed to the kernel so far. */
   get bytesWritten(): number {
     return this.#bytesWritten;

@@ -25,8 +25,8 @@ function netAddr(a: unknown): a is Deno.NetAddr {
  * own addresses stay in `socketRemoteAddr`/`socketLocalAddr`, and `raw` is the real socket, so
  * `setSocketOptions`, `tcpInfo` and `abortConnection` work on it.
  *
- * Bytes that arrived in the same read as a v1 header are returned first by `read()`; they are
- * not counted in `bytesRead`.
+ * Bytes that arrived in the same read as a v1 header are returned first by `read()` (and
+ * counted in `bytesRead`, like every byte the application reads).
  *
  * @example
  * ```ts
@@ -43,6 +43,7 @@ function netAddr(a: unknown): a is Deno.NetAddr {
  * assert.equal(conn.socketRemoteAddr.port, client.localAddr.port);
  * const buf = new Uint8Array(2);
  * assert.deepEqual(await conn.readFull(buf), new TextEncoder().encode("hi"));
+ * assert.equal(conn.bytesRead, 2); // the payload, not the header
  * ```
  */
 export class ProxiedTcpConnection extends TcpConnection {
@@ -104,6 +105,7 @@ export class ProxiedTcpConnection extends TcpConnection {
       const n = Math.min(rest.length, p.length);
       p.set(rest.subarray(0, n));
       this.#rest = n < rest.length ? rest.subarray(n) : undefined;
+      this.countRead(n);
       return Promise.resolve(n);
     }
     return super.read(p, options);

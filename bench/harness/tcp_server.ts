@@ -4,14 +4,15 @@
 // SOCKKIT_FRAMES_API=batch (default) | each | iter picks the frames API:
 //   batch: readBatch() (offsets, no object per frame); each: tryReadFrame() views, one at a
 //   time; iter: `for await (const f of framedConn)` (a copy per frame).
-// Prints "PORT n"; serves ONE connection; exits by itself after 60 s.
-import { FramedConn } from "../../mod.ts";
+// Prints "PORT n"; serves ONE connection; exits by itself after 60 s. The connection is
+// sockkit's wrapped TcpConnection (`listen` -> `accept`), as a user would have it.
+import { FramedConn, listen } from "../../mod.ts";
 
 const mode = Deno.args[0] ?? "echo";
 const api = Deno.env.get("SOCKKIT_FRAMES_API") ?? "batch";
 setTimeout(() => Deno.exit(3), 60_000);
 
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const listener = listen({ hostname: "127.0.0.1", port: 0 });
 console.log(`PORT ${listener.addr.port}`);
 const conn = await listener.accept();
 listener.close();

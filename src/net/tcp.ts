@@ -32,6 +32,7 @@ import { annotateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout } from "./_deadline.ts";
 import { StreamConnection, type StreamTimeouts } from "./_stream.ts";
 import { applySocketOptions, type InlineSocketOptions, pickSocketOptions } from "./_options.ts";
+import { acceptUntilClosed, closeIgnoringBadResource } from "./_listener.ts";
 
 /** A TCP connection made by {@linkcode connect} or accepted by a {@linkcode TcpServer}. */
 export class TcpConnection extends StreamConnection<Deno.NetAddr, Deno.TcpConn> {
@@ -212,28 +213,14 @@ export class TcpServer implements AsyncDisposable, Disposable, AsyncIterable<Tcp
     return new TcpConnection(raw, this.#timeouts);
   }
   /** Accept connections until the server is closed; the loop then ends without an error. */
-  async *[Symbol.asyncIterator](): AsyncIterableIterator<TcpConnection> {
-    while (!this.#closed) {
-      try {
-        yield await this.accept();
-      } catch (e) {
-        if (
-          this.#closed || e instanceof Deno.errors.BadResource ||
-          e instanceof Deno.errors.Interrupted
-        ) return;
-        throw e;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<TcpConnection> {
+    return acceptUntilClosed(() => this.#closed, () => this.accept());
   }
   /** Stop listening. A pending `accept()` rejects; a second call does nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.raw.close();
-    } catch (e) {
-      if (!(e instanceof Deno.errors.BadResource)) throw e;
-    }
+    closeIgnoringBadResource(this.raw);
   }
   /** Same as {@linkcode close}. */
   [Symbol.dispose](): void {

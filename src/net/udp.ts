@@ -32,6 +32,7 @@ import { annotateError, SocketStateError, SocketTimeoutError } from "./errors.ts
 import { checkTimeout, PendingOp, raceDeadline } from "./_deadline.ts";
 import { applySocketOptions, type InlineSocketOptions, pickSocketOptions } from "./_options.ts";
 import { checkPort } from "./tcp.ts";
+import { closeIgnoringBadResource } from "./_listener.ts";
 
 /** Options of {@linkcode bind}. */
 export interface UdpBindOptions extends InlineSocketOptions {
@@ -333,11 +334,7 @@ export class UdpSocket implements Disposable, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#memberships.clear();
-    try {
-      this.raw.close();
-    } catch (e) {
-      if (!(e instanceof Deno.errors.BadResource)) throw e;
-    }
+    closeIgnoringBadResource(this.raw);
   }
   /** Same as {@linkcode close}. */
   [Symbol.dispose](): void {

@@ -29,6 +29,7 @@
 import { annotateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout, raceDeadline } from "./_deadline.ts";
 import { StreamConnection, type StreamTimeouts } from "./_stream.ts";
+import { acceptUntilClosed, closeIgnoringBadResource } from "./_listener.ts";
 
 /** A Unix stream connection. */
 export class UnixConnection extends StreamConnection<Deno.UnixAddr, Deno.UnixConn> {
@@ -145,29 +146,15 @@ export class UnixServer implements AsyncDisposable, Disposable, AsyncIterable<Un
     }
   }
   /** Accept until closed; the loop then ends without an error. */
-  async *[Symbol.asyncIterator](): AsyncIterableIterator<UnixConnection> {
-    while (!this.#closed) {
-      try {
-        yield await this.accept();
-      } catch (e) {
-        if (
-          this.#closed || e instanceof Deno.errors.BadResource ||
-          e instanceof Deno.errors.Interrupted
-        ) return;
-        throw e;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<UnixConnection> {
+    return acceptUntilClosed(() => this.#closed, () => this.accept());
   }
   /** Stop listening and (by default for {@linkcode listenUnix}) remove the socket file. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     const path = this.addr.path;
-    try {
-      this.raw.close();
-    } catch (e) {
-      if (!(e instanceof Deno.errors.BadResource)) throw e;
-    }
+    closeIgnoringBadResource(this.raw);
     if (this.#unlink && path) {
       try {
         Deno.removeSync(path);

@@ -8,24 +8,7 @@ import {
   StaleDescriptorError,
   tcpInfo,
 } from "../mod.ts";
-
-async function tcpPair() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-  const server = await listener.accept();
-  return {
-    listener,
-    client,
-    server,
-    [Symbol.dispose]() {
-      for (const s of [client, server, listener]) {
-        try {
-          s.close();
-        } catch { /* closed by the test */ }
-      }
-    },
-  };
-}
+import { tcpPair } from "./_tcp_pair.ts";
 
 async function readAll(conn: Deno.Conn): Promise<{ bytes: number; error?: unknown }> {
   const buf = new Uint8Array(65536);

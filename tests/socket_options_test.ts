@@ -10,26 +10,9 @@ import {
   UnsupportedPlatformError,
   unwrapSocket,
 } from "../mod.ts";
+import { tcpPair } from "./_tcp_pair.ts";
 
 const C = socketConstants();
-
-async function tcpPair(hostname = "127.0.0.1") {
-  const listener = Deno.listen({ hostname, port: 0 });
-  const client = await Deno.connect({ hostname, port: listener.addr.port });
-  const server = await listener.accept();
-  return {
-    listener,
-    client,
-    server,
-    [Symbol.dispose]() {
-      for (const s of [client, server, listener]) {
-        try {
-          s.close();
-        } catch { /* already closed by the test */ }
-      }
-    },
-  };
-}
 
 Deno.test("setSocketOptions reports the doubled receive buffer Linux applies", async () => {
   using p = await tcpPair();

@@ -6,30 +6,7 @@
  * functions that run in the Wasm core and prints their results.
  */
 import assert from "node:assert/strict";
-
-const root = new URL("../../", import.meta.url);
-
-/** Serves files under the checkout as text/plain; everything else is a 404. */
-function serveCheckout(): Deno.HttpServer<Deno.NetAddr> & { requested: string[] } {
-  const requested: string[] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requested.push(path);
-      if (path.includes("..") || !/^\/[\w./-]+$/.test(path)) {
-        return new Response("bad path", { status: 400 });
-      }
-      try {
-        const body = await Deno.readFile(new URL("." + path, root));
-        return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8" } });
-      } catch {
-        return new Response("not found", { status: 404 });
-      }
-    },
-  );
-  return Object.assign(server, { requested });
-}
+import { serveCheckout } from "../_http_serve.ts";
 
 const SCRIPT = (base: string) => `
 import { AF_INET6, htonl, inet_addr, inet_aton, inet_ntop, inet_pton, htonll, packSockaddr, toNetworkOrder } from "${base}/mod.ts";
@@ -49,9 +26,8 @@ Deno.test("mod.ts imported from an http:// URL served as text/plain runs its Was
   const tmp = await Deno.makeTempDir({ prefix: "sockkit_url_import_" });
   try {
     const { port } = server.addr;
-    const base = `http://127.0.0.1:${port}`;
     const script = `${tmp}/main.ts`;
-    await Deno.writeTextFile(script, SCRIPT(base));
+    await Deno.writeTextFile(script, SCRIPT(server.base));
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",

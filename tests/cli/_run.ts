@@ -5,6 +5,8 @@
  * @module
  */
 
+import assert from "node:assert/strict";
+
 export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 export const PERMS = [
   "--allow-net",
@@ -24,6 +26,17 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Start `sockkit ARGS` with stdin, stdout and stderr piped and colours off. */
+function spawnSockkit(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
 /**
  * Run `sockkit ARGS` to completion, feeding `stdin` (text) and killing it after `timeout` ms.
  */
@@ -31,13 +44,7 @@ export async function sockkit(
   args: string[],
   options: { stdin?: string | Uint8Array; timeout?: number } = {},
 ): Promise<RunResult> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, MAIN, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnSockkit(args);
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 20000);
   const w = child.stdin.getWriter();
   if (options.stdin !== undefined) {
@@ -48,6 +55,23 @@ export async function sockkit(
   const out = await child.output();
   clearTimeout(timer);
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Run a Python 3 snippet (the outside peer) to completion.
+ *
+ * @param code The program, passed with `python3 -c`.
+ * @returns Its stdout, trimmed.
+ * @throws {assert.AssertionError} with its stderr when it exits non-zero.
+ */
+export async function python(code: string): Promise<string> {
+  const out = await new Deno.Command("python3", {
+    args: ["-c", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, dec.decode(out.stderr));
+  return dec.decode(out.stdout).trim();
 }
 
 /** A JSON event printed with `--json`. */
@@ -69,13 +93,7 @@ export class Background implements AsyncDisposable {
   #stderr: Promise<string>;
 
   constructor(args: string[]) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...PERMS, MAIN, ...args],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const child = spawnSockkit(args);
     this.child = child;
     this.stdin = child.stdin.getWriter();
     this.#stdout = (async () => {

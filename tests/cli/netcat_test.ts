@@ -4,18 +4,7 @@
  * JSON events, `--opt` checked with `ss`, FIN/RST close reasons and timeouts.
  */
 import assert from "node:assert/strict";
-import { Background, events, sockkit } from "./_run.ts";
-
-async function python(code: string): Promise<string> {
-  const out = await new Deno.Command("python3", {
-    args: ["-c", code],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, err);
-  return new TextDecoder().decode(out.stdout).trim();
-}
+import { Background, events, python, sockkit } from "./_run.ts";
 
 Deno.test("listen and connect relay stdin to the peer and the peer to stdout, both ways", async () => {
   await using server = new Background(["listen", "--json", "127.0.0.1:0"]);

@@ -4,17 +4,7 @@
  * error event while the server keeps serving, and a worker pool echoes over several workers.
  */
 import assert from "node:assert/strict";
-import { Background, sockkit } from "./_run.ts";
-
-async function python(code: string): Promise<string> {
-  const out = await new Deno.Command("python3", {
-    args: ["-c", code],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout).trim();
-}
+import { Background, python, sockkit } from "./_run.ts";
 
 Deno.test("listen --proxy-protocol reports the real client and survives a bad header", async () => {
   await using server = new Background([

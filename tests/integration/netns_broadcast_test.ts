@@ -6,59 +6,20 @@
  * Skips with a message when not root or when `ip netns add` is refused.
  */
 import assert from "node:assert/strict";
+import { createVethPair, deleteVethPair, inNetns, skipNote, type VethPair } from "../_netns.ts";
 
-const isRoot = Deno.uid?.() === 0;
 const tag = `${Deno.pid % 10000}`;
-const nsA = `skbA${tag}`, nsB = `skbB${tag}`;
 const sub = 10 + (Deno.pid % 200);
+const pair: VethPair = {
+  nsA: `skbA${tag}`,
+  nsB: `skbB${tag}`,
+  devA: `va${tag}`,
+  devB: `vb${tag}`,
+  addrA: `10.213.${sub}.1/24`,
+  addrB: `10.213.${sub}.2/24`,
+  broadcast: true,
+};
 const root = new URL("../../", import.meta.url).pathname;
-
-async function run(cmd: string[], allowFail = false) {
-  const out = await new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    stderr: "piped",
-    stdout: "piped",
-  })
-    .output();
-  if (!out.success && !allowFail) {
-    throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return out;
-}
-
-async function setup(): Promise<string | null> {
-  if (!isRoot) return "not root";
-  const add = await run(["ip", "netns", "add", nsA], true);
-  if (!add.success) return `ip netns add refused: ${new TextDecoder().decode(add.stderr).trim()}`;
-  await run(["ip", "netns", "add", nsB]);
-  await run([
-    "ip",
-    "link",
-    "add",
-    `va${tag}`,
-    "netns",
-    nsA,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `vb${tag}`,
-    "netns",
-    nsB,
-  ]);
-  await run(["ip", "-n", nsA, "addr", "add", `10.213.${sub}.1/24`, "brd", "+", "dev", `va${tag}`]);
-  await run(["ip", "-n", nsB, "addr", "add", `10.213.${sub}.2/24`, "brd", "+", "dev", `vb${tag}`]);
-  for (const [ns, dev] of [[nsA, `va${tag}`], [nsB, `vb${tag}`]]) {
-    await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    await run(["ip", "-n", ns, "link", "set", dev, "up"]);
-  }
-  return null;
-}
-
-async function teardown() {
-  await run(["ip", "netns", "del", nsA], true);
-  await run(["ip", "netns", "del", nsB], true);
-}
 
 const RECEIVER = `
 import { bind } from "${root}src/net/udp.ts";
@@ -83,20 +44,16 @@ for (let i = 0; i < 5; i++) {
 `;
 
 Deno.test("UDP broadcast reaches a receiver in another namespace, and broadcast:false gives EACCES", async (t) => {
-  const why = await setup().catch(async (e) => {
-    await teardown();
-    throw e;
-  });
+  const why = await createVethPair(pair);
   if (why) {
-    console.log(`SKIP netns broadcast test: ${why} (needs root and network namespaces)`);
-    await teardown();
+    console.log(skipNote("netns broadcast test", why));
     t.step({ name: `skipped: ${why}`, ignore: true, fn: () => {} });
     return;
   }
   try {
     const deno = Deno.execPath();
     const rx = new Deno.Command("ip", {
-      args: ["netns", "exec", nsB, deno, "eval", "--ext=ts", "--unstable-net", RECEIVER],
+      args: inNetns(pair.nsB, [deno, "eval", "--ext=ts", "--unstable-net", RECEIVER]),
       stdout: "piped",
       stderr: "piped",
       env: { DENO_NO_UPDATE_CHECK: "1" },
@@ -112,7 +69,7 @@ Deno.test("UDP broadcast reaches a receiver in another namespace, and broadcast:
     }
     assert.ok(buf.includes("ready"), "receiver did not start");
     const tx = await new Deno.Command("ip", {
-      args: ["netns", "exec", nsA, deno, "eval", "--ext=ts", "--unstable-net", SENDER],
+      args: inNetns(pair.nsA, [deno, "eval", "--ext=ts", "--unstable-net", SENDER]),
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -130,6 +87,6 @@ Deno.test("UDP broadcast reaches a receiver in another namespace, and broadcast:
     const got = JSON.parse(buf.split("\n").find((l) => l.startsWith("{"))!);
     assert.deepEqual(got, { text: "Hello! broadcast", from: `10.213.${sub}.1` });
   } finally {
-    await teardown();
+    await deleteVethPair(pair);
   }
 });

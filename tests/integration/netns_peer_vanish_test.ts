@@ -5,18 +5,19 @@
  * otherwise the tests are skipped with a message.
  */
 import assert from "node:assert/strict";
+import {
+  createVethPair,
+  deleteVethPair,
+  inNetns,
+  netnsUnavailable,
+  run,
+  skipNote,
+  type VethPair,
+} from "../_netns.ts";
 
-const isRoot = Deno.uid() === 0;
-const hasIp = await new Deno.Command("ip", { args: ["-V"], stdout: "null", stderr: "null" })
-  .output().then((o) => o.success, () => false);
-const skip = !isRoot || !hasIp;
-if (skip) {
-  console.warn(
-    `netns_peer_vanish_test: skipped: ${
-      !isRoot ? "needs root to create network namespaces" : "the `ip` tool is missing"
-    }`,
-  );
-}
+const unavailable = await netnsUnavailable();
+const skip = unavailable !== null;
+if (unavailable) console.warn(skipNote("netns_peer_vanish_test", unavailable));
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 
@@ -48,11 +49,6 @@ s.bind(("10.201.0.2", 7000)); s.listen(1); print("LISTENING", flush=True)
 c, _ = s.accept(); time.sleep(60)
 `;
 
-async function run(cmd: string[]): Promise<void> {
-  const o = await new Deno.Command(cmd[0], { args: cmd.slice(1), stderr: "piped" }).output();
-  if (!o.success) throw new Error(`${cmd.join(" ")}: ${new TextDecoder().decode(o.stderr)}`);
-}
-
 async function readLine(r: ReadableStreamDefaultReader<string>, acc: { text: string }) {
   while (!acc.text.includes("\n")) {
     const { value, done } = await r.read();
@@ -67,35 +63,21 @@ async function readLine(r: ReadableStreamDefaultReader<string>, acc: { text: str
 
 async function vanishScenario(mode: "keepalive" | "usertimeout"): Promise<[string, number]> {
   const tag = `${Deno.pid % 100000}${mode[0]}`;
-  const nsA = `skA${tag}`, nsB = `skB${tag}`;
+  const pair: VethPair = {
+    nsA: `skA${tag}`,
+    nsB: `skB${tag}`,
+    devA: `va${tag}`,
+    devB: `vb${tag}`,
+    addrA: "10.201.0.1/30",
+    addrB: "10.201.0.2/30",
+  };
   const dir = await Deno.makeTempDir();
   const children: Deno.ChildProcess[] = [];
   try {
-    await run(["ip", "netns", "add", nsA]);
-    await run(["ip", "netns", "add", nsB]);
-    await run([
-      "ip",
-      "link",
-      "add",
-      `va${tag}`,
-      "netns",
-      nsA,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      `vb${tag}`,
-      "netns",
-      nsB,
-    ]);
-    await run(["ip", "-n", nsA, "addr", "add", "10.201.0.1/30", "dev", `va${tag}`]);
-    await run(["ip", "-n", nsB, "addr", "add", "10.201.0.2/30", "dev", `vb${tag}`]);
-    for (const [ns, dev] of [[nsA, `va${tag}`], [nsB, `vb${tag}`]]) {
-      await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
-      await run(["ip", "-n", ns, "link", "set", dev, "up"]);
-    }
+    const why = await createVethPair(pair);
+    if (why) throw new Error(`cannot create the namespaces: ${why}`);
     const peer = new Deno.Command("ip", {
-      args: ["netns", "exec", nsB, "python3", "-c", PEER],
+      args: inNetns(pair.nsB, ["python3", "-c", PEER]),
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
@@ -104,10 +86,7 @@ async function vanishScenario(mode: "keepalive" | "usertimeout"): Promise<[strin
     assert.equal(await readLine(pr, { text: "" }), "LISTENING");
     await Deno.writeTextFile(`${dir}/child.ts`, CHILD);
     const child = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        nsA,
+      args: inNetns(pair.nsA, [
         Deno.execPath(),
         "run",
         "-A",
@@ -115,7 +94,7 @@ async function vanishScenario(mode: "keepalive" | "usertimeout"): Promise<[strin
         "--no-check",
         `${dir}/child.ts`,
         mode,
-      ],
+      ]),
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
@@ -124,7 +103,7 @@ async function vanishScenario(mode: "keepalive" | "usertimeout"): Promise<[strin
     const cr = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     const acc = { text: "" };
     assert.equal(await readLine(cr, acc), "READY");
-    await run(["ip", "-n", nsB, "link", "set", `vb${tag}`, "down"]); // the peer vanishes
+    await run(["ip", "-n", pair.nsB, "link", "set", pair.devB, "down"]); // the peer vanishes
     const w = child.stdin.getWriter();
     await w.write(new TextEncoder().encode("GO\n"));
     await w.close();
@@ -141,8 +120,7 @@ async function vanishScenario(mode: "keepalive" | "usertimeout"): Promise<[strin
       } catch { /* already exited */ }
       await c.status;
     }
-    await new Deno.Command("ip", { args: ["netns", "del", nsA], stderr: "null" }).output();
-    await new Deno.Command("ip", { args: ["netns", "del", nsB], stderr: "null" }).output();
+    await deleteVethPair(pair);
     await Deno.remove(dir, { recursive: true });
   }
 }

@@ -7,59 +7,26 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "./_subprocess.ts";
+import {
+  createVethPair,
+  deleteVethPair,
+  inNetns,
+  run,
+  skipNote,
+  type VethPair,
+} from "../_netns.ts";
 
-const isRoot = Deno.uid?.() === 0;
 const tag = `${Deno.pid % 10000}`;
-const nsS = `skvS${tag}`, nsC = `skvC${tag}`;
 const sub = 10 + (Deno.pid % 200);
 const SERVER_IP = `10.214.${sub}.1`;
-
-async function run(cmd: string[], allowFail = false) {
-  const out = await new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    stderr: "piped",
-    stdout: "piped",
-  })
-    .output();
-  if (!out.success && !allowFail) {
-    throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return out;
-}
-
-async function setup(): Promise<string | null> {
-  if (!isRoot) return "not root";
-  const add = await run(["ip", "netns", "add", nsS], true);
-  if (!add.success) return `ip netns add refused: ${new TextDecoder().decode(add.stderr).trim()}`;
-  await run(["ip", "netns", "add", nsC]);
-  await run([
-    "ip",
-    "link",
-    "add",
-    `vs${tag}`,
-    "netns",
-    nsS,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `vc${tag}`,
-    "netns",
-    nsC,
-  ]);
-  await run(["ip", "-n", nsS, "addr", "add", `${SERVER_IP}/24`, "dev", `vs${tag}`]);
-  await run(["ip", "-n", nsC, "addr", "add", `10.214.${sub}.2/24`, "dev", `vc${tag}`]);
-  for (const [ns, dev] of [[nsS, `vs${tag}`], [nsC, `vc${tag}`]]) {
-    await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    await run(["ip", "-n", ns, "link", "set", dev, "up"]);
-  }
-  return null;
-}
-
-async function teardown() {
-  await run(["ip", "netns", "del", nsS], true);
-  await run(["ip", "netns", "del", nsC], true);
-}
+const pair: VethPair = {
+  nsA: `skvS${tag}`, // the server's namespace
+  nsB: `skvC${tag}`, // the client's
+  devA: `vs${tag}`,
+  devB: `vc${tag}`,
+  addrA: `${SERVER_IP}/24`,
+  addrB: `10.214.${sub}.2/24`,
+};
 
 // Connect, send "hi", print ECHO once it comes back, then sit silently (at most 15 s).
 const PY_CLIENT = `
@@ -72,43 +39,37 @@ time.sleep(15)
 `;
 
 Deno.test("a peer that vanishes (veth down) is closed by the idle timeout and the server keeps serving", async (t) => {
-  const why = await setup();
+  const why = await createVethPair(pair);
   if (why) {
-    console.log(`skipped: peer-vanish test needs network namespaces (${why})`);
+    console.log(skipNote("peer-vanish stress test", why));
     return;
   }
   try {
-    await using server = spawn("ip", [
-      "netns",
-      "exec",
-      nsS,
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--no-check",
-      new URL("./_server_main.ts", import.meta.url).pathname,
-      "--hostname",
-      "0.0.0.0",
-      "--module",
-      new URL("./_echo_handler.ts", import.meta.url).pathname,
-      "--idle-timeout",
-      "500",
-      "--report-ms",
-      "100",
-    ]);
+    await using server = spawn(
+      "ip",
+      inNetns(pair.nsA, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--no-check",
+        new URL("./_server_main.ts", import.meta.url).pathname,
+        "--hostname",
+        "0.0.0.0",
+        "--module",
+        new URL("./_echo_handler.ts", import.meta.url).pathname,
+        "--idle-timeout",
+        "500",
+        "--report-ms",
+        "100",
+      ]),
+    );
     const port = await server.line("LISTENING");
-    await using client = spawn("ip", [
-      "netns",
-      "exec",
-      nsC,
-      "python3",
-      "-c",
-      PY_CLIENT,
-      SERVER_IP,
-      port,
-    ]);
+    await using client = spawn(
+      "ip",
+      inNetns(pair.nsB, ["python3", "-c", PY_CLIENT, SERVER_IP, port]),
+    );
     await client.line("ECHO");
-    await run(["ip", "-n", nsC, "link", "set", `vc${tag}`, "down"]);
+    await run(["ip", "-n", pair.nsB, "link", "set", pair.devB, "down"]);
     const last = () =>
       JSON.parse(server.lines.filter((l) => l.startsWith("STATS ")).at(-1)!.slice(6));
     let s = last();
@@ -124,19 +85,18 @@ Deno.test("a peer that vanishes (veth down) is closed by the idle timeout and th
     await t.step("the server still serves (over its namespace's loopback)", async () => {
       const out = await run([
         "ip",
-        "netns",
-        "exec",
-        nsS,
-        "python3",
-        "-c",
-        "import socket,sys; s=socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5); s.sendall(b'ok'); print(s.recv(2).decode())",
-        port,
+        ...inNetns(pair.nsA, [
+          "python3",
+          "-c",
+          "import socket,sys; s=socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5); s.sendall(b'ok'); print(s.recv(2).decode())",
+          port,
+        ]),
       ]);
       assert.equal(new TextDecoder().decode(out.stdout).trim(), "ok");
     });
     server.process.kill("SIGTERM");
     assert.equal((await server.exit()).code, 0, server.stderr());
   } finally {
-    await teardown();
+    await deleteVethPair(pair);
   }
 });

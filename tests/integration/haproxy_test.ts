@@ -6,45 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { acceptProxyConn, type ProxiedConn } from "../../src/proxy_protocol.ts";
-
-function findBinary(name: string): string | null {
-  const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), "/usr/sbin", "/usr/local/sbin"];
-  for (const d of dirs) {
-    try {
-      if (d && Deno.statSync(`${d}/${name}`).isFile) return `${d}/${name}`;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+import { type Daemon, findBinary, readAll, startDaemon, writeAll } from "./_daemon.ts";
 
 const HAPROXY = findBinary("haproxy");
 if (!HAPROXY) console.warn("haproxy_test: skipped, no haproxy binary on PATH or in /usr/sbin");
-
-/** A port that was free a moment ago (bind 0, read, close). */
-function freePort(hostname: string): number {
-  const l = Deno.listen({ hostname, port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (bounded) until something listens on hostname:port, checked with `ss`. */
-async function waitListening(port: number, child: Deno.ChildProcess, ms = 5000) {
-  const deadline = Date.now() + ms;
-  let exited = false;
-  child.status.then(() => (exited = true));
-  while (Date.now() < deadline) {
-    const out = await new Deno.Command("ss", { args: ["-Hltn", `sport = :${port}`] }).output();
-    if (new TextDecoder().decode(out.stdout).includes(`:${port}`)) return true;
-    if (exited) return false;
-    await delay(50);
-  }
-  return false;
-}
 
 interface Seen {
   conn: ProxiedConn;
@@ -52,49 +17,29 @@ interface Seen {
 }
 
 /** A backend that accepts one PROXY connection, reads it all, echoes it, and reports it. */
-function backend(listener: Deno.TcpListener, mode: "v1" | "v2"): Promise<Seen> {
-  return (async () => {
-    const raw = await listener.accept();
-    const conn = await acceptProxyConn(raw, { mode, timeout: 5000 });
-    const parts: Uint8Array[] = [];
-    const buf = new Uint8Array(16384);
-    let total = 0;
-    while (true) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      parts.push(buf.slice(0, n));
-      total += n;
-    }
-    const data = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    let w = 0;
-    while (w < data.length) w += await conn.write(data.subarray(w));
-    conn.close();
-    return { conn, data };
-  })();
+async function backend(listener: Deno.TcpListener, mode: "v1" | "v2"): Promise<Seen> {
+  const conn = await acceptProxyConn(await listener.accept(), { mode, timeout: 5000 });
+  const data = await readAll(conn);
+  await writeAll(conn, data);
+  conn.close();
+  return { conn, data };
 }
 
-async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const buf = new Uint8Array(16384);
-  let total = 0;
-  while (true) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    parts.push(buf.slice(0, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** Start HAProxy in the foreground with this config (its `bind` line filled in). */
+function startHaproxy(
+  tmp: string,
+  hostname: "127.0.0.1" | "::1",
+  config: (bind: string) => string[],
+) {
+  return startDaemon({
+    name: "haproxy",
+    binary: HAPROXY!,
+    hostname,
+    configure: async (listen) => {
+      await Deno.writeTextFile(`${tmp}/haproxy.cfg`, config(`  bind ${listen}`).join("\n"));
+      return ["-f", `${tmp}/haproxy.cfg`, "-db"];
+    },
+  });
 }
 
 function payload(): Uint8Array {
@@ -118,59 +63,31 @@ interface Case {
 async function runThroughHaproxy(c: Case) {
   const tmp = await Deno.makeTempDir({ prefix: "sockkit_haproxy_" });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let child: Deno.ChildProcess | undefined;
+  let daemon: Daemon | undefined;
   try {
-    const backendPort = listener.addr.port;
-    let frontPort = 0;
-    // Pick a free port; retry if haproxy cannot bind it (another process took it meanwhile).
-    for (let attempt = 0; attempt < 3 && !child; attempt++) {
-      frontPort = freePort(c.family);
-      const bind = c.family === "::1" ? `[::1]:${frontPort}` : `127.0.0.1:${frontPort}`;
-      const cfg = [
-        "global",
-        "  maxconn 64",
-        "defaults",
-        "  mode tcp",
-        "  timeout connect 3s",
-        "  timeout client 10s",
-        "  timeout server 10s",
-        "frontend fe",
-        `  bind ${bind}`,
-        c.frontendExtra ?? "",
-        "  default_backend be",
-        "backend be",
-        `  server s1 127.0.0.1:${backendPort} ${c.serverLine}`,
-        "",
-      ].join("\n");
-      await Deno.writeTextFile(`${tmp}/haproxy.cfg`, cfg);
-      const started = new Deno.Command(HAPROXY!, {
-        args: ["-f", `${tmp}/haproxy.cfg`, "-db"],
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      if (await waitListening(frontPort, started)) {
-        child = started;
-      } else {
-        try {
-          started.kill("SIGKILL");
-        } catch {
-          // already exited
-        }
-        const out = await started.output();
-        const err = new TextDecoder().decode(out.stderr);
-        if (attempt === 2) throw new Error(`haproxy did not start: ${err}`);
-      }
-    }
+    daemon = await startHaproxy(tmp, c.family, (bind) => [
+      "global",
+      "  maxconn 64",
+      "defaults",
+      "  mode tcp",
+      "  timeout connect 3s",
+      "  timeout client 10s",
+      "  timeout server 10s",
+      "frontend fe",
+      bind,
+      c.frontendExtra ?? "",
+      "  default_backend be",
+      "backend be",
+      `  server s1 127.0.0.1:${listener.addr.port} ${c.serverLine}`,
+      "",
+    ]);
+    const frontPort = daemon.port;
     const seen = backend(listener, c.mode);
     const client = await Deno.connect({ hostname: c.family, port: frontPort });
     const data = payload();
     const [echo] = await Promise.all([
       readAll(client),
-      (async () => {
-        let w = 0;
-        while (w < data.length) w += await client.write(data.subarray(w));
-        await client.closeWrite();
-      })(),
+      writeAll(client, data).then(() => client.closeWrite()),
     ]);
     client.close();
     const s = await seen;
@@ -191,17 +108,7 @@ async function runThroughHaproxy(c: Case) {
     return s.conn.proxied;
   } finally {
     listener.close();
-    if (child) {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
-      const done = await Promise.race([child.status, delay(3000).then(() => null)]);
-      if (done === null) child.kill("SIGKILL");
-      await child.stderr.cancel();
-      await child.status;
-    }
+    await daemon?.stop();
     await Deno.remove(tmp, { recursive: true });
   }
 }
@@ -261,34 +168,25 @@ Deno.test({
   fn: async () => {
     const tmp = await Deno.makeTempDir({ prefix: "sockkit_haproxy_" });
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    let child: Deno.ChildProcess | undefined;
+    let daemon: Daemon | undefined;
     try {
-      const frontPort = freePort("127.0.0.1");
-      await Deno.writeTextFile(
-        `${tmp}/haproxy.cfg`,
-        [
-          "defaults",
-          "  mode tcp",
-          "  timeout connect 3s",
-          "  timeout client 10s",
-          "  timeout server 10s",
-          "  timeout check 3s",
-          "frontend fe",
-          `  bind 127.0.0.1:${frontPort}`,
-          "  default_backend be",
-          "backend be",
-          // The check waits for our reply, so the header is sure to be sent before it closes.
-          "  option tcp-check",
-          "  tcp-check expect string OK",
-          `  server s1 127.0.0.1:${listener.addr.port} send-proxy-v2 check check-send-proxy inter 200ms`,
-          "",
-        ].join("\n"),
-      );
-      child = new Deno.Command(HAPROXY!, {
-        args: ["-f", `${tmp}/haproxy.cfg`, "-db"],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+      daemon = await startHaproxy(tmp, "127.0.0.1", (bind) => [
+        "defaults",
+        "  mode tcp",
+        "  timeout connect 3s",
+        "  timeout client 10s",
+        "  timeout server 10s",
+        "  timeout check 3s",
+        "frontend fe",
+        bind,
+        "  default_backend be",
+        "backend be",
+        // The check waits for our reply, so the header is sure to be sent before it closes.
+        "  option tcp-check",
+        "  tcp-check expect string OK",
+        `  server s1 127.0.0.1:${listener.addr.port} send-proxy-v2 check check-send-proxy inter 200ms`,
+        "",
+      ]);
       // Connections to the backend are health checks (no client connected). An accept can
       // fail when a check gave up and closed first; a server just accepts the next one.
       let conn: ProxiedConn | undefined;
@@ -320,12 +218,7 @@ Deno.test({
       } catch {
         // closed by the guard
       }
-      if (child) {
-        child.kill("SIGTERM");
-        const done = await Promise.race([child.status, delay(3000).then(() => null)]);
-        if (done === null) child.kill("SIGKILL");
-        await child.status;
-      }
+      await daemon?.stop();
       await Deno.remove(tmp, { recursive: true });
     }
   },

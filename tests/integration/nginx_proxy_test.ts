@@ -5,19 +5,8 @@
  * port and the payload byte for byte. Skipped when nginx or its stream module is absent.
  */
 import assert from "node:assert/strict";
-import { acceptProxyConn, type ProxiedConn } from "../../src/proxy_protocol.ts";
-
-function findBinary(name: string): string | null {
-  const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), "/usr/sbin", "/usr/local/sbin"];
-  for (const d of dirs) {
-    try {
-      if (d && Deno.statSync(`${d}/${name}`).isFile) return `${d}/${name}`;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+import { acceptProxyConn } from "../../src/proxy_protocol.ts";
+import { type Daemon, findBinary, readAll, startDaemon, writeAll } from "./_daemon.ts";
 
 function exists(path: string): boolean {
   try {
@@ -36,71 +25,31 @@ const SKIP = !NGINX
   : "";
 if (SKIP) console.warn(`nginx_proxy_test: skipped, ${SKIP}`);
 
-function freePort(hostname: string): number {
-  const l = Deno.listen({ hostname, port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitListening(port: number, child: Deno.ChildProcess, ms = 5000) {
-  const deadline = Date.now() + ms;
-  let exited = false;
-  child.status.then(() => (exited = true));
-  while (Date.now() < deadline) {
-    const out = await new Deno.Command("ss", { args: ["-Hltn", `sport = :${port}`] }).output();
-    if (new TextDecoder().decode(out.stdout).includes(`:${port}`)) return true;
-    if (exited) return false;
-    await delay(50);
-  }
-  return false;
-}
-
-async function readAll(conn: Deno.Conn | ProxiedConn): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const buf = new Uint8Array(16384);
-  let total = 0;
-  while (true) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    parts.push(buf.slice(0, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Starts nginx in front of backendPort; returns the process and the front port. */
-async function startNginx(tmp: string, listen: "127.0.0.1" | "::1", backendPort: number) {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = freePort(listen);
-    const addr = listen === "::1" ? `[::1]:${port}` : `127.0.0.1:${port}`;
-    const cfg = [
-      `load_module ${STREAM_MODULE};`,
-      "worker_processes 1;",
-      "events { worker_connections 64; }",
-      "stream {",
-      "  server {",
-      `    listen ${addr};`,
-      `    proxy_pass 127.0.0.1:${backendPort};`,
-      "    proxy_protocol on;",
-      "    proxy_half_close on;",
-      "    proxy_connect_timeout 3s;",
-      "    proxy_timeout 10s;",
-      "  }",
-      "}",
-      "",
-    ].join("\n");
-    await Deno.writeTextFile(`${tmp}/nginx.conf`, cfg);
-    const child = new Deno.Command(NGINX!, {
-      args: [
+/** Starts nginx in the foreground in front of backendPort, with its prefix in tmp. */
+function startNginx(tmp: string, listen: "127.0.0.1" | "::1", backendPort: number) {
+  return startDaemon({
+    name: "nginx",
+    binary: NGINX!,
+    hostname: listen,
+    configure: async (addr) => {
+      const cfg = [
+        `load_module ${STREAM_MODULE};`,
+        "worker_processes 1;",
+        "events { worker_connections 64; }",
+        "stream {",
+        "  server {",
+        `    listen ${addr};`,
+        `    proxy_pass 127.0.0.1:${backendPort};`,
+        "    proxy_protocol on;",
+        "    proxy_half_close on;",
+        "    proxy_connect_timeout 3s;",
+        "    proxy_timeout 10s;",
+        "  }",
+        "}",
+        "",
+      ].join("\n");
+      await Deno.writeTextFile(`${tmp}/nginx.conf`, cfg);
+      return [
         "-p",
         `${tmp}/`,
         "-e",
@@ -109,43 +58,17 @@ async function startNginx(tmp: string, listen: "127.0.0.1" | "::1", backendPort:
         `${tmp}/nginx.conf`,
         "-g",
         `daemon off; master_process off; pid ${tmp}/nginx.pid; error_log stderr;`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    if (await waitListening(port, child)) return { child, port };
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already exited
-    }
-    const out = await child.output();
-    if (attempt === 2) {
-      throw new Error(`nginx did not start: ${new TextDecoder().decode(out.stderr)}`);
-    }
-  }
-  throw new Error("unreachable");
-}
-
-async function stopNginx(child: Deno.ChildProcess) {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already exited
-  }
-  const done = await Promise.race([child.status, delay(3000).then(() => null)]);
-  if (done === null) child.kill("SIGKILL");
-  await child.stderr.cancel();
-  await child.status;
+      ];
+    },
+  });
 }
 
 async function throughNginx(listen: "127.0.0.1" | "::1") {
   const tmp = await Deno.makeTempDir({ prefix: "sockkit_nginx_" });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let child: Deno.ChildProcess | undefined;
+  let daemon: Daemon | undefined;
   try {
-    const started = await startNginx(tmp, listen, listener.addr.port);
-    child = started.child;
+    daemon = await startNginx(tmp, listen, listener.addr.port);
     const seen = (async () => {
       const conn = await acceptProxyConn(await listener.accept(), { mode: "v1", timeout: 5000 });
       const data = await readAll(conn);
@@ -153,28 +76,24 @@ async function throughNginx(listen: "127.0.0.1" | "::1") {
       conn.close();
       return { conn, data };
     })();
-    const client = await Deno.connect({ hostname: listen, port: started.port });
+    const client = await Deno.connect({ hostname: listen, port: daemon.port });
     const payload = new Uint8Array(150_000).map((_, i) => (i * 13 + 7) & 0xff);
     payload.set(new TextEncoder().encode("PROXY UNKNOWN\r\n"), 0);
     const [reply] = await Promise.all([
       readAll(client),
-      (async () => {
-        let w = 0;
-        while (w < payload.length) w += await client.write(payload.subarray(w));
-        await client.closeWrite();
-      })(),
+      writeAll(client, payload).then(() => client.closeWrite()),
     ]);
     client.close();
     const s = await seen;
     assert.equal(new TextDecoder().decode(reply), `got ${payload.length}`);
     assert.equal(s.conn.proxied.version, 1);
     assert.deepEqual({ ...s.conn.remoteAddr }, { ...client.localAddr });
-    assert.deepEqual(s.conn.localAddr, { transport: "tcp", hostname: listen, port: started.port });
+    assert.deepEqual(s.conn.localAddr, { transport: "tcp", hostname: listen, port: daemon.port });
     assert.deepEqual(s.data, payload);
     return s.conn.proxied;
   } finally {
     listener.close();
-    if (child) await stopNginx(child);
+    await daemon?.stop();
     await Deno.remove(tmp, { recursive: true });
   }
 }
@@ -205,10 +124,9 @@ Deno.test({
   fn: async () => {
     const tmp = await Deno.makeTempDir({ prefix: "sockkit_nginx_" });
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    let child: Deno.ChildProcess | undefined;
+    let daemon: Daemon | undefined;
     try {
-      const started = await startNginx(tmp, "127.0.0.1", listener.addr.port);
-      child = started.child;
+      daemon = await startNginx(tmp, "127.0.0.1", listener.addr.port);
       const rejected = (async () => {
         try {
           await acceptProxyConn(await listener.accept(), { mode: "v2", timeout: 3000 });
@@ -217,7 +135,7 @@ Deno.test({
           return e;
         }
       })();
-      const client = await Deno.connect({ hostname: "127.0.0.1", port: started.port });
+      const client = await Deno.connect({ hostname: "127.0.0.1", port: daemon.port });
       await client.write(new TextEncoder().encode("hello"));
       const err = await rejected;
       assert.ok(err instanceof Error && err.name === "ProxyProtocolError");
@@ -231,13 +149,13 @@ Deno.test({
         c.close();
         return c;
       })();
-      const second = await Deno.connect({ hostname: "127.0.0.1", port: started.port });
+      const second = await Deno.connect({ hostname: "127.0.0.1", port: daemon.port });
       const c = await ok;
       assert.deepEqual({ ...c.remoteAddr }, { ...second.localAddr });
       second.close();
     } finally {
       listener.close();
-      if (child) await stopNginx(child);
+      await daemon?.stop();
       await Deno.remove(tmp, { recursive: true });
     }
   },

@@ -13,8 +13,14 @@
  */
 import assert from "node:assert/strict";
 import { compileArgs } from "../../tools/compile.ts";
+import {
+  assertFailedOnlyOnRuntimeDownload,
+  deno,
+  root,
+  staticLocalGraph,
+  withTempDir,
+} from "./_compile.ts";
 
-const root = new URL("../../", import.meta.url);
 const dec = new TextDecoder();
 
 function withoutDenort(): Record<string, string> {
@@ -24,26 +30,11 @@ function withoutDenort(): Record<string, string> {
 }
 
 Deno.test("the CLI's module graph is static, local, and free of npm and remote modules", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("src/cli/main.ts", root).pathname],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, dec.decode(out.stderr));
-  const graph = JSON.parse(dec.decode(out.stdout)) as {
-    modules: { specifier: string; dependencies?: { specifier: string; isDynamic?: boolean }[] }[];
-  };
-  const specs = graph.modules.map((m) => m.specifier);
-  assert.ok(specs.some((s) => s.endsWith("/wasm/core_wasm.ts")));
+  const graph = await staticLocalGraph(new URL("src/cli/main.ts", root), /^(file:|node:)/);
+  const specs = graph.map((m) => m.specifier);
   assert.ok(specs.some((s) => s.endsWith("/mod.ts")), "the CLI goes through mod.ts");
-  for (const s of specs) assert.match(s, /^(file:|node:)/, `non-local module ${s}`);
-  for (const m of graph.modules) {
-    for (const d of m.dependencies ?? []) {
-      assert.ok(!d.isDynamic, `dynamic import in ${m.specifier}`);
-    }
-  }
   // The CLI reaches src/ only through mod.ts (its public API).
-  for (const m of graph.modules.filter((m) => m.specifier.includes("/src/cli/"))) {
+  for (const m of graph.filter((m) => m.specifier.includes("/src/cli/"))) {
     for (const d of m.dependencies ?? []) {
       assert.match(
         d.specifier,
@@ -55,10 +46,8 @@ Deno.test("the CLI's module graph is static, local, and free of npm and remote m
 });
 
 Deno.test("deno task compile fails only on the runtime download when DENORT_BIN is unset", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "sockkit_compile_cli_" });
-  try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "compile", "--output", `${tmp}/sockkit`],
+  await withTempDir("sockkit_compile_cli_", async (tmp) => {
+    const out = await deno(["task", "compile", "--output", `${tmp}/sockkit`], {
       cwd: root.pathname,
       // A dead loopback proxy: the download attempt never leaves the machine.
       clearEnv: true,
@@ -69,34 +58,23 @@ Deno.test("deno task compile fails only on the runtime download when DENORT_BIN 
         HTTP_PROXY: "http://127.0.0.1:9",
         NO_PROXY: "",
       },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(120_000),
-    }).output();
-    const stderr = dec.decode(out.stderr);
+      timeout: 120_000,
+    });
     assert.notEqual(out.code, 0);
-    assert.match(stderr, /Download https:\/\/dl\.deno\.land\/.*denort-/);
-    assert.match(stderr, /Setting up base binary/);
-    assert.match(stderr, /fetching the denort runtime failed/);
-    assert.doesNotMatch(stderr, /TS\d{4}|Module not found|Uncaught/);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+    assert.match(out.stderr, /Download https:\/\/dl\.deno\.land\/.*denort-/);
+    assert.match(out.stderr, /fetching the denort runtime failed/);
+    assertFailedOnlyOnRuntimeDownload(out.stderr);
+  });
 });
 
 Deno.test("with DENORT_BIN set, compile completes and the binary embeds the CLI", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "sockkit_compile_cli_" });
-  try {
+  await withTempDir("sockkit_compile_cli_", async (tmp) => {
     const exe = `${tmp}/sockkit`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: compileArgs(exe),
+    const out = await deno(compileArgs(exe), {
       env: { NO_COLOR: "1", DENORT_BIN: Deno.execPath() },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(120_000),
-    }).output();
-    const stderr = dec.decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
+      timeout: 120_000,
+    });
+    assert.equal(out.code, 0, out.stderr);
     assert.ok(compileArgs(exe).includes("--unstable-net"));
     const base = (await Deno.stat(Deno.execPath())).size;
     const size = (await Deno.stat(exe)).size;
@@ -109,7 +87,5 @@ Deno.test("with DENORT_BIN set, compile completes and the binary embeds the CLI"
     // The Worker modules of `listen --workers` are embedded too (they are not in the static graph).
     assert.ok(tail.includes("_worker_entry.ts"), "the serveWorkers entry is embedded");
     assert.ok(tail.includes("_listen_worker.ts"), "the CLI's worker handler is embedded");
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  _discovery,
   denoAddrKey,
   ipv6Bytes,
   markClosed,
@@ -293,4 +294,76 @@ Deno.test("without --allow-ffi, mod.ts imports and non-FFI parts work, and optio
     /^FfiPermissionError true true Cannot load libc: FFI is not permitted; run with --allow-ffi/m,
   );
   assert.match(text, /tcpInfo FfiPermissionError/);
+});
+
+Deno.test("a connection opened after a sweep is found on a likely number without another sweep", async () => {
+  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const pairs: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      pairs.push(await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port }));
+      pairs.push(await l.accept());
+    }
+    resolveSocket(l); // a listener always sweeps, so the index is fresh here
+    for (let round = 0; round < 3; round++) {
+      const sweeps = _discovery.sweeps;
+      using c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
+      using _s = await l.accept();
+      const fd = resolveSocket(c).fd;
+      assert.equal(_discovery.sweeps, sweeps, `round ${round}: no sweep for a fresh connection`);
+      const oracle = await ssFds();
+      assert.equal(fd, oracle.get(`${ssName(c.localAddr)} ${ssName(c.remoteAddr)}`), "ss agrees");
+    }
+  } finally {
+    for (const c of pairs) c.close();
+  }
+});
+
+Deno.test("a number reused by a fresh connection is reported stale for the old one and found for the new one", async () => {
+  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  resolveSocket(l);
+  const a = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
+  const as = await l.accept();
+  const fdA = resolveSocket(a).fd;
+  a.close();
+  as.close();
+  using b = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
+  using _bs = await l.accept();
+  const sweeps = _discovery.sweeps;
+  assert.equal(resolveSocket(b).fd, fdA, "B landed on A's old number");
+  assert.equal(_discovery.sweeps, sweeps, "found without a sweep");
+  assert.throws(
+    () => setSocketOptions(a, { noDelay: true }),
+    (e: unknown) => e instanceof StaleDescriptorError && e.problem === "reused" && e.fd === fdA,
+  );
+  // A never resolved before its close is not mistaken for B either.
+  const c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
+  const cs = await l.accept();
+  c.close();
+  cs.close();
+  assert.throws(
+    () => resolveSocket(c),
+    (e: unknown) => e instanceof StaleDescriptorError && e.problem === "not-found",
+  );
+});
+
+Deno.test("two reusePort listeners on one address are ambiguous, even when one appears after a sweep", () => {
+  const l1 = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
+  const port = (l1.addr as Deno.NetAddr).port;
+  {
+    using other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    resolveSocket(other); // a sweep: leaves an index that has only l1 on this port
+  }
+  const l2 = Deno.listen({ hostname: "127.0.0.1", port, reusePort: true });
+  try {
+    for (const l of [l2, l1]) {
+      assert.throws(
+        () => setSocketOptions(l, { receiveBufferSize: 8192 }),
+        (e: unknown) => e instanceof StaleDescriptorError && e.problem === "ambiguous",
+      );
+    }
+  } finally {
+    l1.close();
+    l2.close();
+  }
 });

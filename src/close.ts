@@ -293,10 +293,14 @@ export async function closeSocket(socket: SocketLike): Promise<CloseReport> {
  * - `"OPEN"`: the peer has not closed (`ESTABLISHED`, `FIN_WAIT_1/2`, `SYN_*`, `LISTEN`).
  * - `"FIN"`: the peer closed gracefully (`CLOSE_WAIT`, `LAST_ACK`, `CLOSING`, `TIME_WAIT`).
  * - `"RST"`: the connection was reset (state `CLOSED` while our own FIN was never acknowledged).
- * - `"CLOSED"`: state `CLOSED` after our own FIN was acknowledged; the kernel keeps no trace of
- *   whether the peer then sent a FIN or an RST.
+ * - `"CLOSED"`: state `CLOSED` after our own FIN was acknowledged; the kernel's state alone
+ *   does not say whether the peer then sent a FIN or an RST. Pass `bytesRead` (every byte the
+ *   application read) to settle it: a FIN takes one sequence number, so after a FIN the
+ *   kernel's `bytes_received` is exactly `bytesRead + 1`, and after an RST exactly
+ *   `bytesRead`. sockkit's wrappers do this.
  *
  * @param conn A TCP `Deno.Conn` or sockkit wrapper (still open on our side).
+ * @param options `bytesRead`: bytes the application read from the connection, all of them.
  * @returns The reason.
  * @throws {StaleDescriptorError} When it is closed on our side.
  * @throws {FfiPermissionError} Without `--allow-ffi`.
@@ -315,8 +319,30 @@ export async function closeSocket(socket: SocketLike): Promise<CloseReport> {
  * assert.equal(await client.read(new Uint8Array(1)), null);
  * assert.equal(endReason(client), "FIN");
  * ```
+ *
+ * @example After our own half-close, the bytes read tell the peer's FIN from its RST
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { endReason } from "./close.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * using client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const server = await listener.accept();
+ * await client.closeWrite(); // our FIN first
+ * assert.equal(await server.read(new Uint8Array(1)), null);
+ * await server.write(new Uint8Array([7, 7]));
+ * server.close(); // then the peer's FIN
+ * const buf = new Uint8Array(8);
+ * let bytesRead = 0;
+ * for (let n; (n = await client.read(buf)) !== null;) bytesRead += n;
+ * await new Promise((r) => setTimeout(r, 20)); // let our last ACK go out
+ * assert.equal(endReason(client), "CLOSED"); // the state alone cannot tell
+ * assert.equal(endReason(client, { bytesRead }), "FIN");
+ * ```
  */
-export function endReason(conn: SocketLike): "OPEN" | "FIN" | "RST" | "CLOSED" {
+export function endReason(
+  conn: SocketLike,
+  options: { bytesRead?: number } = {},
+): "OPEN" | "FIN" | "RST" | "CLOSED" {
   const info = tcpInfo(conn);
   switch (info.state) {
     case "CLOSE_WAIT":
@@ -325,6 +351,11 @@ export function endReason(conn: SocketLike): "OPEN" | "FIN" | "RST" | "CLOSED" {
     case "TIME_WAIT":
       return "FIN";
     case "CLOSED": {
+      // The peer's FIN takes one sequence number beyond the data; an RST takes none.
+      if (options.bytesRead !== undefined && info.bytesReceived !== null) {
+        if (info.bytesReceived === options.bytesRead + 1) return "FIN";
+        if (info.bytesReceived === options.bytesRead) return "RST";
+      }
       // bytes_acked counts our SYN (active open only) and our FIN as one byte each once acked.
       const extra = info.bytesAcked === null
         ? null

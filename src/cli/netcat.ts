@@ -25,7 +25,6 @@ import {
   type SocketOptions,
   type SocketOptionsReport,
   type TcpConnection,
-  tcpInfo,
   type UdpSocket,
   type UnixConnection,
 } from "../../mod.ts";
@@ -276,20 +275,9 @@ function connOpts(o: SocketOptions | undefined): SocketOptions {
   return out as SocketOptions;
 }
 
-/**
- * How the peer ended the stream after a read returned end of stream: `"FIN"` when the
- * kernel counted one byte more than was read (a FIN takes one sequence number), `"RST"`
- * when the socket is CLOSED without that byte, else the wrapper's own answer.
- */
+/** How the peer ended the stream after a read returned end of stream (see `endReason`). */
 function peerEnd(conn: Stream): string {
   if (conn.remoteAddr.transport !== "tcp") return "EOF";
-  try {
-    const info = tcpInfo(conn);
-    if (info.bytesReceived === conn.bytesRead + 1) return "FIN";
-    if (info.state === "CLOSED" && info.bytesReceived === conn.bytesRead) return "RST";
-  } catch {
-    // No --allow-ffi, or not a TCP socket: fall back below.
-  }
   return conn.endReason ?? "EOF";
 }
 

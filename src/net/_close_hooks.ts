@@ -27,10 +27,10 @@ export async function closeRaw(raw: SocketLike): Promise<void> {
 }
 
 /** `"FIN"`, `"RST"` or `"CLOSED"` for a TCP connection whose read returned `null`, or `null` when unknown (no `--allow-ffi`, not TCP). */
-export function readEndReason(raw: Deno.Conn): string | null {
+export function readEndReason(raw: Deno.Conn, bytesRead: number): string | null {
   if ((raw.remoteAddr as Deno.Addr).transport !== "tcp" || !ffiGranted()) return null;
   try {
-    return endReason(raw as SocketLike);
+    return endReason(raw as SocketLike, { bytesRead });
   } catch {
     return null;
   }

@@ -139,7 +139,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
     if (n === null) {
       if (!this.#eof) {
         this.#eof = true;
-        this.#endReason = readEndReason(this.raw);
+        this.#endReason = readEndReason(this.raw, this.#bytesRead);
       }
     } else {
       this.#bytesRead += n;

@@ -298,3 +298,21 @@ Deno.test("endReason records FIN when the peer closes gracefully", async () => {
   assert.equal(await c.read(new Uint8Array(1), { timeout: 2000 }), null);
   assert.equal(c.endReason, "FIN");
 });
+
+Deno.test("endReason records FIN when the peer closes after our own half-close", async () => {
+  // Our FIN is acknowledged first, so the socket ends in CLOSED whether the peer then sends a
+  // FIN or an RST; the wrapper settles it from the bytes it read.
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  await using c = await connect({ port: server.addr.port });
+  const s = await accepted;
+  await c.closeWrite();
+  assert.equal(await s.read(new Uint8Array(1), { timeout: 2000 }), null);
+  await s.writeAll(new TextEncoder().encode("last words"));
+  await s.close();
+  const buf = new Uint8Array(64);
+  let got = 0;
+  for (let n; (n = await c.read(buf, { timeout: 2000 })) !== null;) got += n;
+  assert.equal(got, 10);
+  assert.equal(c.endReason, "FIN");
+});

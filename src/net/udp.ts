@@ -90,6 +90,7 @@ export class UdpSocket implements Disposable, AsyncDisposable {
   #receiveTimeout: number | undefined;
   #sendTimeout: number | undefined;
   #max: number;
+  #rbuf: Uint8Array | undefined;
   #recv = new PendingOp<[Uint8Array, Deno.Addr]>();
   #memberships = new Map<string, Membership>();
   #closed = false;
@@ -228,10 +229,13 @@ export class UdpSocket implements Disposable, AsyncDisposable {
     const deadline = timeout === undefined ? undefined : performance.now() + timeout;
     for (;;) {
       const left = deadline === undefined ? undefined : Math.max(1, deadline - performance.now());
-      const { promise } = this.#recv.run(() => this.raw.receive(new Uint8Array(this.#max)));
-      let data: Uint8Array, from: Deno.Addr;
+      // One receive buffer per socket (a 64 KiB allocation per datagram would cost more than
+      // the receive); the datagram's bytes are copied out of it below.
+      const buf = this.#rbuf ??= new Uint8Array(this.#max);
+      const { promise } = this.#recv.run(() => this.raw.receive(buf));
+      let view: Uint8Array, from: Deno.Addr;
       try {
-        [data, from] = await raceDeadline(promise, "receive", left, options?.signal);
+        [view, from] = await raceDeadline(promise, "receive", left, options?.signal);
       } catch (e) {
         if (e instanceof SocketTimeoutError) throw new SocketTimeoutError("receive", timeout!);
         if (options?.signal?.aborted) throw e;
@@ -243,6 +247,7 @@ export class UdpSocket implements Disposable, AsyncDisposable {
         this.#dropped++;
         continue;
       }
+      const data = view.slice();
       this.#bytesReceived += data.length;
       return { data, remoteAddr };
     }

@@ -92,3 +92,18 @@ Deno.test("multicast join, TTL, loopback and leave are accepted on the loopback 
   await assert.rejects(rx.leaveMulticast(group), RangeError);
   await assert.rejects(rx.setMulticastTtl(300), RangeError);
 });
+
+Deno.test("recvFrom returns datagrams that stay intact after later receives", async () => {
+  using server = bind({ hostname: "127.0.0.1", port: 0 });
+  using client = bind({ hostname: "127.0.0.1", port: 0 });
+  const enc = new TextEncoder();
+  await client.sendTo(enc.encode("first datagram"), server.addr);
+  await client.sendTo(enc.encode("second"), server.addr);
+  const a = await server.recvFrom({ timeout: 2000 });
+  const b = await server.recvFrom({ timeout: 2000 });
+  const dec = new TextDecoder();
+  assert.equal(dec.decode(a.data), "first datagram");
+  assert.equal(dec.decode(b.data), "second");
+  assert.equal(a.data.byteLength, 14, "the payload only, not the receive buffer");
+  assert.equal(a.data.buffer.byteLength, 14, "a copy, not a view of a shared buffer");
+});

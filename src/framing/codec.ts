@@ -44,6 +44,7 @@ import {
 } from "../../wasm/framing.ts";
 import { Status } from "../../wasm/status.ts";
 import { type FrameOptions, type ResolvedFrameOptions, resolveFrameOptions } from "./spec.ts";
+import { indexOfSequence } from "./_search.ts";
 
 const TABLE_ENTRIES = 4096;
 const SLAB_SIZE = 65536;
@@ -677,7 +678,7 @@ export class FrameEncoder {
     }
     const h = this.header(payload.length);
     const t = this.#trailer;
-    if (t !== null && indexOf(payload, o.kind === "line" ? new Uint8Array([10]) : t) >= 0) {
+    if (t !== null && indexOfSequence(payload, o.kind === "line" ? new Uint8Array([10]) : t) >= 0) {
       throw new RangeError("Cannot encode frame: payload contains the delimiter");
     }
     const out = new Uint8Array(h.length + payload.length + (t ? t.length : 0));
@@ -724,17 +725,6 @@ export class FrameEncoder {
   [Symbol.dispose](): void {
     this.free();
   }
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
-  let i = hay.indexOf(needle[0]);
-  while (i >= 0 && i + needle.length <= hay.length) {
-    let k = 1;
-    while (k < needle.length && hay[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-    i = hay.indexOf(needle[0], i + 1);
-  }
-  return -1;
 }
 
 /** A decoder and an encoder built from the same options. */

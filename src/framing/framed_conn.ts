@@ -10,6 +10,7 @@ import { IncompleteReadError, LimitOverrunError } from "../errors.ts";
 import { type FrameBatch, FrameDecoder, FrameEncoder } from "./codec.ts";
 import type { FrameOptions } from "./spec.ts";
 import { type Reader, readerFromStream, writeAll, type Writer } from "./io.ts";
+import { indexOfSequence } from "./_search.ts";
 
 /** Options for {@linkcode FramedConn}. */
 export interface FramedConnOptions {
@@ -218,9 +219,12 @@ export class FramedConn {
    * @throws {IncompleteReadError} at end of stream first.
    */
   async readUntil(delimiter: Uint8Array, limit = 65536): Promise<Uint8Array> {
+    if (delimiter.length === 0) {
+      throw new RangeError("Cannot read until delimiter: delimiter is empty");
+    }
     for (;;) {
       const view = this.#bufferedView();
-      const i = seqIndex(view, delimiter);
+      const i = indexOfSequence(view, delimiter);
       if (i >= 0) {
         if (i + delimiter.length > limit) throw new LimitOverrunError(i, limit);
         const out = new Uint8Array(i + delimiter.length);
@@ -302,18 +306,6 @@ export class FramedConn {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function seqIndex(hay: Uint8Array, needle: Uint8Array): number {
-  if (needle.length === 0) throw new RangeError("Cannot read until delimiter: delimiter is empty");
-  let i = hay.indexOf(needle[0]);
-  while (i >= 0 && i + needle.length <= hay.length) {
-    let k = 1;
-    while (k < needle.length && hay[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-    i = hay.indexOf(needle[0], i + 1);
-  }
-  return -1;
 }
 
 /**

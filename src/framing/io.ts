@@ -11,6 +11,7 @@
  */
 import { IncompleteReadError, LimitOverrunError } from "../errors.ts";
 import { IOBuffer } from "../io_buffer.ts";
+import { indexOfSequence } from "./_search.ts";
 
 /** Anything with `read(p)`: `Deno.Conn`, `Deno.FsFile`, {@linkcode readerFromStream}. */
 export interface Reader {
@@ -253,7 +254,7 @@ export class BufferedReader {
     let from = 0;
     for (;;) {
       const v = this.#buf.view();
-      const idx = indexOfSeq(v, delimiter, from);
+      const idx = indexOfSequence(v, delimiter, from);
       if (idx >= 0) {
         const end = idx + delimiter.length;
         if (end > limit) throw new LimitOverrunError(idx, limit);
@@ -289,17 +290,4 @@ export class BufferedReader {
   [Symbol.dispose](): void {
     this.#buf.free();
   }
-}
-
-function indexOfSeq(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0];
-  const last = hay.length - needle.length;
-  let i = hay.indexOf(first, from);
-  while (i >= 0 && i <= last) {
-    let k = 1;
-    while (k < needle.length && hay[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-    i = hay.indexOf(first, i + 1);
-  }
-  return -1;
 }

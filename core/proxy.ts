@@ -27,6 +27,7 @@
 //   7 u8 parent type (0 for a top-level TLV, 0x20 for a sub-TLV of PP2_TYPE_SSL)
 
 import { NEED_MORE, BAD_PROXY_HEADER, FRAME_TOO_LONG, BAD_ARGUMENT, NO_SPACE, INVALID_ADDRESS } from "./status";
+import { addr_ntop4, addr_ntop6, addr_pton4, addr_pton6 } from "./addr";
 
 const RESULT_SIZE: i32 = 128;
 const RESULT: usize = memory.data(128, 16);
@@ -131,91 +132,16 @@ function hexVal(c: i32): i32 {
   return -1;
 }
 
-// Strict dotted quad: 4 decimal parts 0..255, no leading zeros. Writes 4 bytes to out.
+// Address text: the glibc-exact parsers and formatters of core/addr.ts (HAProxy and nginx
+// write v1 addresses with inet_ntop, and a v1 address must parse as inet_pton does).
+@inline
 function parseIPv4(p: usize, n: i32, out: usize): bool {
-  let part = 0;
-  let i = 0;
-  while (part < 4) {
-    if (i >= n || !isDigit(load<u8>(p + i))) return false;
-    const start = i;
-    let v = 0;
-    while (i < n && isDigit(load<u8>(p + i))) {
-      v = v * 10 + (<i32>load<u8>(p + i) - 0x30);
-      i++;
-      if (i - start > 3) return false;
-    }
-    if (v > 255) return false;
-    if (i - start > 1 && load<u8>(p + start) == 0x30) return false;
-    store<u8>(out + part, <u8>v);
-    part++;
-    if (part < 4) {
-      if (i >= n || load<u8>(p + i) != 0x2e) return false;
-      i++;
-    }
-  }
-  return i == n;
+  return addr_pton4(p, n, out) == 4;
 }
 
-// RFC 4291 text: hex groups of 1..4 digits, at most one "::", optional dotted IPv4 tail.
+@inline
 function parseIPv6(p: usize, n: i32, out: usize): bool {
-  if (n < 2) return false;
-  let groups = 0;
-  let gap = -1; // group index where "::" sits
-  let i = 0;
-  const tmp = out; // write groups directly, fix up the gap afterwards
-  if (load<u8>(p) == 0x3a) {
-    if (load<u8>(p + 1) != 0x3a) return false;
-    gap = 0;
-    i = 2;
-    if (i == n) {
-      memory.fill(out, 0, 16);
-      return true;
-    }
-  }
-  while (i < n) {
-    if (groups >= 8) return false;
-    // try a dotted IPv4 tail: a run of digits followed by '.'
-    let j = i;
-    while (j < n && hexVal(load<u8>(p + j)) >= 0) j++;
-    if (j < n && load<u8>(p + j) == 0x2e) {
-      if (groups > 6) return false;
-      if (!parseIPv4(p + i, n - i, tmp + (groups << 1))) return false;
-      groups += 2;
-      i = n;
-      break;
-    }
-    const digits = j - i;
-    if (digits < 1 || digits > 4) return false;
-    let v = 0;
-    for (let k = i; k < j; k++) v = (v << 4) | hexVal(load<u8>(p + k));
-    store<u8>(tmp + (groups << 1), <u8>(v >> 8));
-    store<u8>(tmp + (groups << 1) + 1, <u8>v);
-    groups++;
-    i = j;
-    if (i == n) break;
-    if (load<u8>(p + i) != 0x3a) return false;
-    i++;
-    if (i < n && load<u8>(p + i) == 0x3a) {
-      if (gap >= 0) return false;
-      gap = groups;
-      i++;
-      if (i == n) break;
-    } else if (i == n) {
-      return false; // trailing single ':'
-    }
-  }
-  if (gap < 0) return groups == 8;
-  if (groups > 7) return false;
-  // move groups after the gap to the end and zero the middle
-  const tail = groups - gap;
-  const zeros = 8 - groups;
-  for (let k = tail - 1; k >= 0; k--) {
-    const from = tmp + ((gap + k) << 1);
-    const to = tmp + ((gap + zeros + k) << 1);
-    store<u16>(to, load<u16>(from));
-  }
-  memory.fill(tmp + (gap << 1), 0, <usize>(zeros << 1));
-  return true;
+  return addr_pton6(p, n, out) == 16;
 }
 
 // Scans a token of allowed characters ending at a space or CR. Returns its end index,
@@ -532,61 +458,14 @@ function putDec(out: usize, at: i32, v: i32): i32 {
   return at;
 }
 
+@inline
 function putIPv4(out: usize, at: i32, a: usize): i32 {
-  for (let k = 0; k < 4; k++) {
-    if (k > 0) store<u8>(out + at++, 0x2e);
-    at = putDec(out, at, <i32>load<u8>(a + k));
-  }
-  return at;
+  return at + addr_ntop4(a, out + <usize>at);
 }
 
-// RFC 5952: lowercase, no leading zeros, the first longest run (>= 2) of zero groups as "::",
-// IPv4-mapped addresses with a dotted tail.
+@inline
 function putIPv6(out: usize, at: i32, a: usize): i32 {
-  let mapped = true;
-  for (let k = 0; k < 10; k++) if (load<u8>(a + k) != 0) mapped = false;
-  if (mapped && load<u8>(a + 10) == 0xff && load<u8>(a + 11) == 0xff) {
-    const pre = "::ffff:";
-    for (let k = 0; k < 7; k++) store<u8>(out + at++, <u8>pre.charCodeAt(k));
-    return putIPv4(out, at, a + 12);
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  let k = 0;
-  while (k < 8) {
-    if (load<u16>(a + (k << 1)) == 0) {
-      let e = k;
-      while (e < 8 && load<u16>(a + (e << 1)) == 0) e++;
-      if (e - k > bestLen && e - k >= 2) {
-        bestStart = k;
-        bestLen = e - k;
-      }
-      k = e;
-    } else {
-      k++;
-    }
-  }
-  k = 0;
-  while (k < 8) {
-    if (k == bestStart) {
-      store<u8>(out + at++, 0x3a);
-      store<u8>(out + at++, 0x3a);
-      k += bestLen;
-      continue;
-    }
-    if (k > 0 && k != bestStart + bestLen) store<u8>(out + at++, 0x3a);
-    const g = (<i32>load<u8>(a + (k << 1)) << 8) | <i32>load<u8>(a + (k << 1) + 1);
-    let started = false;
-    for (let s = 12; s >= 0; s -= 4) {
-      const d = (g >> s) & 0xf;
-      if (d != 0 || started || s == 0) {
-        store<u8>(out + at++, <u8>(d < 10 ? 0x30 + d : 0x57 + d));
-        started = true;
-      }
-    }
-    k++;
-  }
-  return at;
+  return at + addr_ntop6(a, out + <usize>at);
 }
 
 function putStr(out: usize, at: i32, s: string): i32 {

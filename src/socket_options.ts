@@ -241,11 +241,6 @@ function getStruct(ctx: Ctx, option: string, level: number, name: number, size: 
   return s.view;
 }
 
-function ip(ctx: Ctx): { v6: boolean; level: number } {
-  const v6 = ctx.info.family === "IPv6";
-  return { v6, level: v6 ? ctx.C.IPPROTO_IPV6 : ctx.C.IPPROTO_IP };
-}
-
 function need(ctx: Ctx, option: string, n: number | null, what: string): number {
   if (n === null) throw new UnsupportedPlatformError(`${option} (${what})`, ctx.C.os);
   return n;
@@ -276,28 +271,42 @@ interface Spec<K extends SocketOptionName> {
   get(ctx: Ctx): SocketOptionValues[K];
 }
 
-function boolOpt(
-  option: SocketOptionName,
-  where: (C: SocketConstants, ctx: Ctx) => [number, number],
-): Spec<SocketOptionName> {
+/** Where an int-valued option lives: its level, and its number (both may depend on the family). */
+type Level = (C: SocketConstants, ctx: Ctx) => number;
+type Name = (C: SocketConstants, ctx: Ctx) => number;
+
+function boolOpt(option: SocketOptionName, level: Level, name: Name): Spec<SocketOptionName> {
   return {
     check: (v) => checkBool(option, v),
-    set: (ctx, v) => setInt(ctx, option, ...where(ctx.C, ctx), v ? 1 : 0),
-    get: (ctx) => getInt(ctx, option, ...where(ctx.C, ctx)) !== 0,
+    set: (ctx, v) => setInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx), v ? 1 : 0),
+    get: (ctx) => getInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx)) !== 0,
   } as Spec<SocketOptionName>;
 }
 
 function intOpt(
   option: SocketOptionName,
-  where: (C: SocketConstants, ctx: Ctx) => [number, number],
+  level: Level,
+  name: Name,
   min = 0,
 ): Spec<SocketOptionName> {
   return {
     check: (v) => checkInt(option, v, min),
-    set: (ctx, v) => setInt(ctx, option, ...where(ctx.C, ctx), v as number),
-    get: (ctx) => getInt(ctx, option, ...where(ctx.C, ctx)),
+    set: (ctx, v) => setInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx), v as number),
+    get: (ctx) => getInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx)),
   } as Spec<SocketOptionName>;
 }
+
+const SOCKET: Level = (C) => C.SOL_SOCKET;
+const TCP: Level = (C) => C.IPPROTO_TCP;
+const IP: Level = (C, ctx) => ctx.info.family === "IPv6" ? C.IPPROTO_IPV6 : C.IPPROTO_IP;
+const v6 = (ctx: Ctx) => ctx.info.family === "IPv6";
+
+/** keepAlive's timing fields and the option names used in their errors. */
+const KEEPALIVE_FIELDS: ReadonlyMap<string, string> = new Map([
+  ["idle", "keepAlive.idle"],
+  ["interval", "keepAlive.interval"],
+  ["count", "keepAlive.count"],
+]);
 
 function timeoutOpt(option: SocketOptionName, name: (C: SocketConstants) => number) {
   return {
@@ -319,10 +328,10 @@ function timeoutOpt(option: SocketOptionName, name: (C: SocketConstants) => numb
 }
 
 const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
-  reuseAddress: boolOpt("reuseAddress", (C) => [C.SOL_SOCKET, C.SO_REUSEADDR]),
-  reusePort: boolOpt("reusePort", (C) => [C.SOL_SOCKET, C.SO_REUSEPORT]),
-  receiveBufferSize: intOpt("receiveBufferSize", (C) => [C.SOL_SOCKET, C.SO_RCVBUF]),
-  sendBufferSize: intOpt("sendBufferSize", (C) => [C.SOL_SOCKET, C.SO_SNDBUF]),
+  reuseAddress: boolOpt("reuseAddress", SOCKET, (C) => C.SO_REUSEADDR),
+  reusePort: boolOpt("reusePort", SOCKET, (C) => C.SO_REUSEPORT),
+  receiveBufferSize: intOpt("receiveBufferSize", SOCKET, (C) => C.SO_RCVBUF),
+  sendBufferSize: intOpt("sendBufferSize", SOCKET, (C) => C.SO_SNDBUF),
   linger: {
     check: (v) => (v === false ? false : checkInt("linger", v, 0, 65535)),
     set: (ctx, v) => {
@@ -349,10 +358,11 @@ const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
       }
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
-        if (k !== "idle" && k !== "interval" && k !== "count") {
+        const option = KEEPALIVE_FIELDS.get(k);
+        if (option === undefined) {
           throw new TypeError(`Cannot set keepAlive: unknown field "${k}"`);
         }
-        checkInt(`keepAlive.${k}`, o[k], 0);
+        checkInt(option, o[k], 0);
       }
       return o as Partial<KeepAliveTiming>;
     },
@@ -384,32 +394,31 @@ const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
   } as Spec<SocketOptionName>,
   userTimeout: intOpt(
     "userTimeout",
-    (C, ctx) => [C.IPPROTO_TCP, need(ctx, "userTimeout", C.TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT")],
+    TCP,
+    (C, ctx) => need(ctx, "userTimeout", C.TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT"),
   ),
-  noDelay: boolOpt("noDelay", (C) => [C.IPPROTO_TCP, C.TCP_NODELAY]),
-  broadcast: boolOpt("broadcast", (C) => [C.SOL_SOCKET, C.SO_BROADCAST]),
-  ttl: intOpt("ttl", (C, ctx) => {
-    const { v6, level } = ip(ctx);
-    return [level, v6 ? C.IPV6_UNICAST_HOPS : C.IP_TTL];
-  }, -1),
-  tos: intOpt("tos", (C, ctx) => {
-    const { v6, level } = ip(ctx);
-    return [level, v6 ? C.IPV6_TCLASS : C.IP_TOS];
-  }, -1),
-  multicastTtl: intOpt("multicastTtl", (C, ctx) => {
-    const { v6, level } = ip(ctx);
-    return [level, v6 ? C.IPV6_MULTICAST_HOPS : C.IP_MULTICAST_TTL];
-  }, -1),
-  multicastLoop: boolOpt("multicastLoop", (C, ctx) => {
-    const { v6, level } = ip(ctx);
-    return [level, v6 ? C.IPV6_MULTICAST_LOOP : C.IP_MULTICAST_LOOP];
-  }),
-  cork: boolOpt("cork", (C) => [C.IPPROTO_TCP, C.TCP_CORK]),
+  noDelay: boolOpt("noDelay", TCP, (C) => C.TCP_NODELAY),
+  broadcast: boolOpt("broadcast", SOCKET, (C) => C.SO_BROADCAST),
+  ttl: intOpt("ttl", IP, (C, ctx) => v6(ctx) ? C.IPV6_UNICAST_HOPS : C.IP_TTL, -1),
+  tos: intOpt("tos", IP, (C, ctx) => v6(ctx) ? C.IPV6_TCLASS : C.IP_TOS, -1),
+  multicastTtl: intOpt(
+    "multicastTtl",
+    IP,
+    (C, ctx) => v6(ctx) ? C.IPV6_MULTICAST_HOPS : C.IP_MULTICAST_TTL,
+    -1,
+  ),
+  multicastLoop: boolOpt(
+    "multicastLoop",
+    IP,
+    (C, ctx) => v6(ctx) ? C.IPV6_MULTICAST_LOOP : C.IP_MULTICAST_LOOP,
+  ),
+  cork: boolOpt("cork", TCP, (C) => C.TCP_CORK),
   quickAck: boolOpt(
     "quickAck",
-    (C, ctx) => [C.IPPROTO_TCP, need(ctx, "quickAck", C.TCP_QUICKACK, "TCP_QUICKACK")],
+    TCP,
+    (C, ctx) => need(ctx, "quickAck", C.TCP_QUICKACK, "TCP_QUICKACK"),
   ),
-  debug: boolOpt("debug", (C) => [C.SOL_SOCKET, C.SO_DEBUG]),
+  debug: boolOpt("debug", SOCKET, (C) => C.SO_DEBUG),
   kernelReceiveTimeout: timeoutOpt("kernelReceiveTimeout", (C) => C.SO_RCVTIMEO),
   kernelSendTimeout: timeoutOpt("kernelSendTimeout", (C) => C.SO_SNDTIMEO),
   conditionalAccept: {
@@ -427,6 +436,38 @@ const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
 export const SOCKET_OPTION_NAMES: readonly SocketOptionName[] = Object.freeze(
   Object.keys(SPECS) as SocketOptionName[],
 );
+
+/** Option name -> its position in {@linkcode SOCKET_OPTION_NAMES}. */
+const ORDER: ReadonlyMap<string, number> = new Map(SOCKET_OPTION_NAMES.map((n, i) => [n, i]));
+
+/**
+ * The options present (not `undefined`) in `options`, in {@linkcode SOCKET_OPTION_NAMES} order.
+ * A plain object (the usual literal) is read through its own property names, a handful of
+ * lookups; any other object through all its option-named properties, inherited ones included.
+ */
+function wantedNames(options: object): SocketOptionName[] {
+  const o = options as Record<string, unknown>;
+  const names: SocketOptionName[] = [];
+  const proto = Object.getPrototypeOf(options);
+  if (proto !== Object.prototype && proto !== null) {
+    for (const name of SOCKET_OPTION_NAMES) if (o[name] !== undefined) names.push(name);
+    return names;
+  }
+  const own = Object.getOwnPropertyNames(options);
+  for (let i = 0; i < own.length; i++) {
+    const at = ORDER.get(own[i]);
+    if (at === undefined || o[own[i]] === undefined) continue;
+    // Insertion into order: option objects hold a few options.
+    let j = names.length;
+    names.push(own[i] as SocketOptionName);
+    while (j > 0 && ORDER.get(names[j - 1])! > at) {
+      names[j] = names[j - 1];
+      j--;
+    }
+    names[j] = own[i] as SocketOptionName;
+  }
+  return names;
+}
 
 /** Linger values recorded by setSocketOptions, per Deno socket object. */
 const lingers = new WeakMap<object, number | false>();
@@ -495,22 +536,21 @@ export function setSocketOptions(socket: SocketLike, options: SocketOptions): So
   if (options === null || typeof options !== "object") {
     throw new TypeError("Cannot set socket options: expected an options object");
   }
-  const wanted: [SocketOptionName, unknown][] = [];
   for (const k of Object.keys(options)) {
     if (!(k in SPECS)) throw new TypeError(`Cannot set socket options: unknown option "${k}"`);
   }
-  for (const name of SOCKET_OPTION_NAMES) {
-    const v = (options as Record<string, unknown>)[name];
-    if (v === undefined) continue;
-    wanted.push([name, SPECS[name].check(v)]);
-  }
+  const names = wantedNames(options);
+  const values: unknown[] = [];
+  const o = options as Record<string, unknown>;
+  for (let i = 0; i < names.length; i++) values.push(SPECS[names[i]].check(o[names[i]]));
   const report: Record<string, { requested: unknown; applied: unknown }> = {};
-  if (wanted.length === 0) return report as SocketOptionsReport;
+  if (names.length === 0) return report as SocketOptionsReport;
   const ctx = context(socket);
-  for (const [name, v] of wanted) {
-    const spec = SPECS[name];
+  for (let i = 0; i < names.length; i++) {
+    const spec = SPECS[names[i]];
+    const v = values[i];
     spec.set(ctx, v as never);
-    report[name] = { requested: v, applied: spec.get(ctx) };
+    report[names[i]] = { requested: v, applied: spec.get(ctx) };
   }
   return report as SocketOptionsReport;
 }

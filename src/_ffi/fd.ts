@@ -96,19 +96,26 @@ interface CacheEntry {
   info: ResolvedSocket;
 }
 
-/** What a Deno object promises about its descriptor, as numbers and bytes (no string keys). */
+/**
+ * What a Deno object promises about its descriptor, as numbers and bytes (no string keys).
+ * One module-level instance ({@linkcode EXP}) is refilled by every lookup: lookups are
+ * synchronous and never nested, so a first call allocates nothing for it.
+ */
 interface Expected {
   /** `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`. */
   type: number;
   /** Unix-domain (addresses compared as paths) rather than IP (bytes and port). */
   unix: boolean;
-  /** Local address: 16 bytes (IPv4 as v4-mapped) or null when the text did not parse. */
-  local: Uint8Array | null;
+  /** Local address: 16 bytes (IPv4 as v4-mapped), meaningful when `localOk`. */
+  local: Uint8Array;
+  /** The local address text parsed as IP (false: it matches no descriptor). */
+  localOk: boolean;
   localPort: number;
   localPath: string;
   /** Whether the object has a peer (`remoteAddr`). */
   hasPeer: boolean;
-  peer: Uint8Array | null;
+  peer: Uint8Array;
+  peerOk: boolean;
   peerPort: number;
   peerPath: string;
   /** A stream socket without a peer: the descriptor must be listening. */
@@ -131,9 +138,32 @@ interface Found {
   info: ResolvedSocket;
 }
 
+const EXP: Expected = {
+  type: 0,
+  unix: false,
+  local: new Uint8Array(16),
+  localOk: false,
+  localPort: 0,
+  localPath: "",
+  hasPeer: false,
+  peer: new Uint8Array(16),
+  peerOk: false,
+  peerPort: 0,
+  peerPath: "",
+  listener: false,
+  fourTuple: false,
+};
+
 const cache = new WeakMap<object, CacheEntry>();
-/** inode -> the object it was resolved for, so a descriptor is never handed to a second object. */
-const owners = new Map<bigint, WeakRef<object>>();
+/**
+ * inode -> the cache entry of the object it was resolved for, so a descriptor is never handed
+ * to a second object. The entry does not reference its object; when the object is collected,
+ * {@linkcode released} removes the entry (a registration costs less than a `WeakRef`).
+ */
+const owners = new Map<bigint, CacheEntry>();
+const released = new FinalizationRegistry<CacheEntry>((entry) => {
+  if (owners.get(entry.ino) === entry) owners.delete(entry.ino);
+});
 
 /**
  * What the last sweep saw: local port (or -1 for Unix sockets) -> descriptor numbers, and which
@@ -319,25 +349,40 @@ export function ipv6Bytes(text: string): Uint8Array | null {
   return out;
 }
 
-/** 16 bytes for IP text (IPv4 dotted quad as v4-mapped), or null. No strings are built. */
-function ipBytes(host: string): Uint8Array | null {
-  if (host.includes(":")) return ipv6Bytes(host);
-  const out = new Uint8Array(16);
-  out[10] = out[11] = 0xff;
+/**
+ * Write the 16 bytes of IP text (IPv4 dotted quad as v4-mapped) into `out`; false when the
+ * text is not an IP address (`out` is then unspecified). IPv4 allocates nothing.
+ */
+function ipInto(host: string, out: Uint8Array): boolean {
+  if (host.includes(":")) {
+    const b = ipv6Bytes(host);
+    if (b === null) return false;
+    out.set(b);
+    return true;
+  }
   let part = 0;
   let value = -1;
   for (let i = 0; i <= host.length; i++) {
     const ch = i < host.length ? host.charCodeAt(i) : 46; // a final "."
     if (ch === 46) {
-      if (value < 0 || part > 3) return null;
+      if (value < 0 || part > 3) return false;
       out[12 + part++] = value;
       value = -1;
     } else if (ch >= 48 && ch <= 57) {
       value = (value < 0 ? 0 : value * 10) + ch - 48;
-      if (value > 255) return null;
-    } else return null;
+      if (value > 255) return false;
+    } else return false;
   }
-  return part === 4 ? out : null;
+  if (part !== 4) return false;
+  for (let i = 0; i < 10; i++) out[i] = 0;
+  out[10] = out[11] = 0xff;
+  return true;
+}
+
+/** 16 bytes for IP text (IPv4 dotted quad as v4-mapped), or null. */
+function ipBytes(host: string): Uint8Array | null {
+  const out = new Uint8Array(16);
+  return ipInto(host, out) ? out : null;
 }
 
 /**
@@ -372,29 +417,35 @@ function typeName(C: SocketConstants, t: number): ResolvedSocket["type"] {
   return t === C.SOCK_DGRAM ? "dgram" : t === C.SOCK_SEQPACKET ? "seqpacket" : "stream";
 }
 
-/** The description a Deno object promises. */
+/** Fill {@linkcode EXP} with the description a Deno object promises, and return it. */
 function expected(C: SocketConstants, s: DenoSocket): Expected {
+  // Everything is read from the object first: once EXP is being written no outside code runs,
+  // so even a getter that resolves another socket cannot leave EXP half-overwritten.
   const conn = "remoteAddr" in s;
   const localAddr = conn ? s.localAddr : (s as Deno.Listener | Deno.DatagramConn).addr;
   const remote = conn ? s.remoteAddr : null;
-  const type = typeNumber(C, localAddr.transport);
+  const transport = localAddr.transport;
   const unix = "path" in localAddr;
-  const ip = (a: Deno.Addr | null) => a && "hostname" in a ? ipBytes(a.hostname) : null;
-  const port = (a: Deno.Addr | null) => a && "port" in a ? a.port : 0;
-  const path = (a: Deno.Addr | null) => a && "path" in a ? a.path ?? "" : "";
-  return {
-    type,
-    unix,
-    local: ip(localAddr),
-    localPort: port(localAddr),
-    localPath: path(localAddr),
-    hasPeer: conn,
-    peer: ip(remote),
-    peerPort: port(remote),
-    peerPath: path(remote),
-    listener: !conn && type === C.SOCK_STREAM,
-    fourTuple: conn && !unix && type === C.SOCK_STREAM,
-  };
+  const lHost = "hostname" in localAddr ? localAddr.hostname : undefined;
+  const lPort = "port" in localAddr ? localAddr.port : 0;
+  const lPath = "path" in localAddr ? localAddr.path ?? "" : "";
+  const rHost = remote && "hostname" in remote ? remote.hostname : undefined;
+  const rPort = remote && "port" in remote ? remote.port : 0;
+  const rPath = remote && "path" in remote ? remote.path ?? "" : "";
+  const e = EXP;
+  const type = typeNumber(C, transport);
+  e.type = type;
+  e.unix = unix;
+  e.hasPeer = conn;
+  e.listener = !conn && type === C.SOCK_STREAM;
+  e.fourTuple = conn && !unix && type === C.SOCK_STREAM;
+  e.localOk = typeof lHost === "string" && ipInto(lHost, e.local);
+  e.localPort = lPort;
+  e.localPath = lPath;
+  e.peerOk = typeof rHost === "string" && ipInto(rHost, e.peer);
+  e.peerPort = rPort;
+  e.peerPath = rPath;
+  return e;
 }
 
 function expectedKey(s: DenoSocket): string {
@@ -408,13 +459,14 @@ function addrMatches(
   a: Uint8Array,
   len: number,
   unix: boolean,
-  ip: Uint8Array | null,
+  ip: Uint8Array,
+  ipOk: boolean,
   port: number,
   path: string,
 ): boolean {
   const fam = familyOf(C, a);
   if (unix) return fam === C.AF_UNIX && unixPath(a, len) === path;
-  if (ip === null || ((a[2] << 8) | a[3]) !== port) return false;
+  if (!ipOk || ((a[2] << 8) | a[3]) !== port) return false;
   if (fam === C.AF_INET) {
     for (let i = 0; i < 10; i++) if (ip[i] !== 0) return false;
     return ip[10] === 0xff && ip[11] === 0xff && a[4] === ip[12] && a[5] === ip[13] &&
@@ -429,40 +481,65 @@ function familyName(C: SocketConstants, fam: number): SocketFamily {
   return fam === C.AF_INET ? "IPv4" : fam === C.AF_INET6 ? "IPv6" : "unix";
 }
 
+/** What the last successful {@linkcode probe} saw (valid until the next probe). */
+let probedIno = 0n;
+let probedFamily: SocketFamily = "IPv4";
+let probedListening = false;
+
 /**
  * Check one descriptor against the expectation, cheapest test first: one `getsockname`
  * rejects almost every other descriptor; a match costs `fstat`, `SO_TYPE`, `getpeername`
  * (and `SO_ACCEPTCONN` for a stream socket without a peer).
+ *
+ * @returns 0 (no match), {@linkcode FULL} or {@linkcode ORPHAN}; on a match the inode, family
+ *   and listening state are left in `probedIno`, `probedFamily`, `probedListening`.
  */
-function probe(lib: Libc, fd: number, exp: Expected): Found | null {
+function probe(lib: Libc, fd: number, exp: Expected): number {
   _discovery.probes++;
   const C = lib.C;
   const S = lib.symbols;
   const b = bufs(C);
   b.len[0] = b.addr.length;
-  if (S.getsockname(fd, b.addr, b.len) !== 0) return null;
-  if (!addrMatches(C, b.addr, b.len[0], exp.unix, exp.local, exp.localPort, exp.localPath)) {
-    return null;
+  if (S.getsockname(fd, b.addr, b.len) !== 0) return 0;
+  if (
+    !addrMatches(
+      C,
+      b.addr,
+      b.len[0],
+      exp.unix,
+      exp.local,
+      exp.localOk,
+      exp.localPort,
+      exp.localPath,
+    )
+  ) {
+    return 0;
   }
   const family = familyName(C, familyOf(C, b.addr));
   const ino = inodeOf(lib, fd);
-  if (ino < 0n) return null;
+  if (ino < 0n) return 0;
   b.intLen[0] = 4;
-  if (S.getsockopt(fd, C.SOL_SOCKET, C.SO_TYPE, b.int, b.intLen) !== 0) return null;
-  if (b.int[0] !== exp.type) return null;
+  if (S.getsockopt(fd, C.SOL_SOCKET, C.SO_TYPE, b.int, b.intLen) !== 0) return 0;
+  if (b.int[0] !== exp.type) return 0;
   b.len[0] = b.addr.length;
   const hasPeer = S.getpeername(fd, b.addr, b.len) === 0;
-  const found = (how: number, listening: boolean): Found => ({
-    fd,
-    ino,
-    how,
-    info: { fd, family, type: typeName(C, exp.type), listening },
-  });
+  probedIno = ino;
+  probedFamily = family;
+  probedListening = false;
   if (hasPeer) {
-    if (!exp.hasPeer) return null;
-    return addrMatches(C, b.addr, b.len[0], exp.unix, exp.peer, exp.peerPort, exp.peerPath)
-      ? found(FULL, false)
-      : null;
+    if (!exp.hasPeer) return 0;
+    return addrMatches(
+        C,
+        b.addr,
+        b.len[0],
+        exp.unix,
+        exp.peer,
+        exp.peerOk,
+        exp.peerPort,
+        exp.peerPath,
+      )
+      ? FULL
+      : 0;
   }
   let listening = false;
   if (exp.type === C.SOCK_STREAM) {
@@ -472,10 +549,21 @@ function probe(lib: Libc, fd: number, exp: Expected): Found | null {
   }
   if (exp.hasPeer) {
     // A reset or disconnected TCP socket has no peer any more; it matches on type and local address.
-    return exp.type === C.SOCK_STREAM && !listening ? found(ORPHAN, false) : null;
+    return exp.type === C.SOCK_STREAM && !listening ? ORPHAN : 0;
   }
-  if (exp.listener && !listening) return null;
-  return found(FULL, listening);
+  if (exp.listener && !listening) return 0;
+  probedListening = listening;
+  return FULL;
+}
+
+/** The last probe's match as a {@linkcode Found} (for the sweep, which compares several). */
+function probedFound(C: SocketConstants, fd: number, how: number, exp: Expected): Found {
+  return {
+    fd,
+    ino: probedIno,
+    how,
+    info: { fd, family: probedFamily, type: typeName(C, exp.type), listening: probedListening },
+  };
 }
 
 /** The descriptor numbers to sweep, and whether the list is exact (every one is open). */
@@ -541,8 +629,8 @@ function sweep(lib: Libc): void {
 }
 
 function claimedByOther(ino: bigint, obj: object): boolean {
-  const owner = owners.get(ino)?.deref();
-  return owner !== undefined && owner !== obj;
+  const owner = owners.get(ino);
+  return owner !== undefined && owner !== cache.get(obj);
 }
 
 function noteRecent(fd: number): void {
@@ -554,11 +642,9 @@ function noteRecent(fd: number): void {
 }
 
 function remember(obj: object, d: Found): ResolvedSocket {
-  cache.set(obj, { fd: d.fd, ino: d.ino, info: d.info });
-  owners.set(d.ino, new WeakRef(obj));
-  if (owners.size > 4096) {
-    for (const [k, v] of owners) if (v.deref() === undefined) owners.delete(k);
-  }
+  cache.set(obj, d);
+  owners.set(d.ino, d);
+  released.register(obj, d);
   noteRecent(d.fd);
   return d.info;
 }
@@ -566,7 +652,9 @@ function remember(obj: object, d: Found): ResolvedSocket {
 let fdSymbol: symbol | undefined;
 
 function internalFdSymbol(s: object): symbol | undefined {
-  if (fdSymbol !== undefined && Object.hasOwn(s, fdSymbol)) return fdSymbol;
+  // Once seen, the symbol is known: objects without it (listeners, datagram endpoints) are
+  // not scanned again on every first call.
+  if (fdSymbol !== undefined) return Object.hasOwn(s, fdSymbol) ? fdSymbol : undefined;
   for (const sym of Object.getOwnPropertySymbols(s)) {
     if (sym.description === "Deno.internal.fd") return fdSymbol = sym;
   }
@@ -582,8 +670,9 @@ function internalFdHint(s: object): number | undefined {
 
 /** A probe for the cheap paths: a full match that no other object owns, or null. */
 function firstFull(lib: Libc, obj: object, fd: number, exp: Expected): Found | null {
-  const d = probe(lib, fd, exp);
-  return d && d.how === FULL && !claimedByOther(d.ino, obj) ? d : null;
+  return probe(lib, fd, exp) === FULL && !claimedByOther(probedIno, obj)
+    ? probedFound(lib.C, fd, FULL, exp)
+    : null;
 }
 
 /**
@@ -638,8 +727,10 @@ export function resolveSocket(socket: SocketLike): ResolvedSocket {
 
   const hint = internalFdHint(obj);
   if (hint !== undefined) {
-    const d = probe(lib, hint, exp);
-    if (d && !claimedByOther(d.ino, obj)) return remember(obj, d);
+    const how = probe(lib, hint, exp);
+    if (how !== 0 && !claimedByOther(probedIno, obj)) {
+      return remember(obj, probedFound(lib.C, hint, how, exp));
+    }
   }
 
   if (exp.fourTuple) {
@@ -666,8 +757,9 @@ export function resolveSocket(socket: SocketLike): ResolvedSocket {
   const full: Found[] = [];
   const orphans: Found[] = [];
   for (const fd of candidates) {
-    const d = probe(lib, fd, exp);
-    if (!d || claimedByOther(d.ino, obj)) continue;
+    const how = probe(lib, fd, exp);
+    if (how === 0 || claimedByOther(probedIno, obj)) continue;
+    const d = probedFound(lib.C, fd, how, exp);
     const into = d.how === FULL ? full : orphans;
     // Descriptors sharing an inode (dup) are one socket: keep the lowest number.
     if (!into.some((x) => x.ino === d.ino)) into.push(d);
@@ -736,7 +828,7 @@ export function wasAccepted(socket: SocketLike): boolean | undefined {
 export function markClosed(socket: SocketLike): void {
   const obj = unwrapSocket(socket);
   const hit = cache.get(obj);
-  if (hit && owners.get(hit.ino)?.deref() === obj) owners.delete(hit.ino);
+  if (hit && owners.get(hit.ino) === hit) owners.delete(hit.ino);
   cache.set(obj, CLOSED);
 }
 

@@ -171,9 +171,20 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       ? checkTimeout("timeout", options.timeout)
       : this.#readTimeout;
     if (timeout === undefined && !options?.signal && !this.#readOp.pending) {
-      return this.raw.read(p).then(this.#onRead, this.#failRead);
+      return this.#readFast(p);
     }
     return this.#readSlow(p, timeout, options?.signal);
+  }
+
+  // The common case (no timeout, no signal, nothing pending): one await, no extra closures.
+  async #readFast(p: Uint8Array): Promise<number | null> {
+    let n: number | null;
+    try {
+      n = await this.raw.read(p);
+    } catch (e) {
+      return this.#failRead(e);
+    }
+    return this.#onRead(n);
   }
 
   async #readSlow(
@@ -231,9 +242,20 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       ? checkTimeout("timeout", options.timeout)
       : this.#writeTimeout;
     if (timeout === undefined && !options?.signal && !this.#writeOp.pending) {
-      return this.raw.write(p).then(this.#onWrite, this.#failWrite);
+      return this.#writeFast(p);
     }
     return this.#writeSlow(p, timeout, options?.signal);
+  }
+
+  // The common case (no timeout, no signal, nothing pending): one await, no extra closures.
+  async #writeFast(p: Uint8Array): Promise<number> {
+    let n: number;
+    try {
+      n = await this.raw.write(p);
+    } catch (e) {
+      return this.#failWrite(e);
+    }
+    return this.#onWrite(n);
   }
 
   async #writeSlow(p: Uint8Array, timeout: number | undefined, signal?: AbortSignal) {

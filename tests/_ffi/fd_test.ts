@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  _discovery,
   denoAddrKey,
   ipv6Bytes,
   markClosed,
@@ -296,47 +295,51 @@ Deno.test("without --allow-ffi, mod.ts imports and non-FFI parts work, and optio
   assert.match(text, /tcpInfo FfiPermissionError/);
 });
 
+/** Runs `_discovery_probe.ts` in a process of its own (see its header) and returns its report. */
+async function discoveryProbe() {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-run=ss",
+      new URL("./_discovery_probe.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    fresh: { sweeps: number; fd: number; ss: number | undefined }[];
+    reused: { fdA: number; fdB: number; sweeps: number; oldObject: string };
+  };
+}
+let probe: ReturnType<typeof discoveryProbe> | undefined;
+const probeReport = () => probe ??= discoveryProbe();
+
 Deno.test("a connection opened after a sweep is found on a likely number without another sweep", async () => {
-  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const pairs: Deno.Conn[] = [];
-  try {
-    for (let i = 0; i < 20; i++) {
-      pairs.push(await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port }));
-      pairs.push(await l.accept());
-    }
-    resolveSocket(l); // a listener always sweeps, so the index is fresh here
-    for (let round = 0; round < 3; round++) {
-      const sweeps = _discovery.sweeps;
-      using c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
-      using _s = await l.accept();
-      const fd = resolveSocket(c).fd;
-      assert.equal(_discovery.sweeps, sweeps, `round ${round}: no sweep for a fresh connection`);
-      const oracle = await ssFds();
-      assert.equal(fd, oracle.get(`${ssName(c.localAddr)} ${ssName(c.remoteAddr)}`), "ss agrees");
-    }
-  } finally {
-    for (const c of pairs) c.close();
-  }
+  const { fresh } = await probeReport();
+  assert.equal(fresh.length, 3);
+  fresh.forEach((r, round) => {
+    assert.equal(r.sweeps, 0, `round ${round}: no sweep for a fresh connection`);
+    assert.equal(r.fd, r.ss, `round ${round}: ss agrees on the descriptor`);
+  });
 });
 
 Deno.test("a number reused by a fresh connection is reported stale for the old one and found for the new one", async () => {
+  const { reused } = await probeReport();
+  assert.equal(reused.fdB, reused.fdA, "B landed on A's old number");
+  assert.equal(reused.sweeps, 0, "found without a sweep");
+  assert.equal(reused.oldObject, `reused:${reused.fdA}`);
+});
+
+Deno.test("a socket closed before its first lookup is not mistaken for a later one", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  resolveSocket(l);
-  const a = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
-  const as = await l.accept();
-  const fdA = resolveSocket(a).fd;
-  a.close();
-  as.close();
   using b = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   using _bs = await l.accept();
-  const sweeps = _discovery.sweeps;
-  assert.equal(resolveSocket(b).fd, fdA, "B landed on A's old number");
-  assert.equal(_discovery.sweeps, sweeps, "found without a sweep");
-  assert.throws(
-    () => setSocketOptions(a, { noDelay: true }),
-    (e: unknown) => e instanceof StaleDescriptorError && e.problem === "reused" && e.fd === fdA,
-  );
-  // A never resolved before its close is not mistaken for B either.
+  resolveSocket(b);
   const c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   const cs = await l.accept();
   c.close();

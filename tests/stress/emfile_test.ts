@@ -52,7 +52,16 @@ Deno.test({
         ])
       ))).filter(Boolean).length;
       assert.ok(served > 0 && served < N, `served ${served}`);
-      const mid = JSON.parse(child.lines.filter((l) => l.startsWith("STATS ")).at(-1)!.slice(6));
+      // The server reports its counters every few ms; wait (bounded) for one that saw EMFILE.
+      const latest = () => {
+        const line = child.lines.filter((l) => l.startsWith("STATS ")).at(-1);
+        return line ? JSON.parse(line.slice(6)) : { errors: 0 };
+      };
+      let mid = latest();
+      for (let i = 0; i < 100 && !(mid.errors > 0); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        mid = latest();
+      }
       assert.ok(mid.errors > 0, "no accept error was reported");
       assert.ok(/Too many open files/.test(child.stderr()), child.stderr());
       // Close the served ones: the server accepts and serves the rest.

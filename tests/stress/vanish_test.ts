@@ -70,6 +70,7 @@ Deno.test("a peer that vanishes (veth down) is closed by the idle timeout and th
     );
     await client.line("ECHO");
     await run(["ip", "-n", pair.nsB, "link", "set", pair.devB, "down"]);
+    await server.line("STATS "); // the first report (a busy machine may print it late)
     const last = () =>
       JSON.parse(server.lines.filter((l) => l.startsWith("STATS ")).at(-1)!.slice(6));
     let s = last();

@@ -9,21 +9,8 @@
 import { _discovery, resolveSocket } from "../../src/_ffi/fd.ts";
 import { setSocketOptions } from "../../src/socket_options.ts";
 import { StaleDescriptorError } from "../../src/socket_errors.ts";
+import { ssFds, ssName } from "./_ss.ts";
 
-async function ssFds(): Promise<Map<string, number>> {
-  const out = await new Deno.Command("ss", { args: ["-tanpH"] }).output();
-  const m = new Map<string, number>();
-  const re = new RegExp(`"deno",pid=${Deno.pid},fd=(\\d+)`);
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    const hit = line.match(re);
-    if (!hit) continue;
-    const cols = line.trim().split(/\s+/);
-    m.set(`${cols[3]} ${cols[4]}`, Number(hit[1]));
-  }
-  return m;
-}
-
-const ssName = (a: Deno.NetAddr) => `${a.hostname}:${a.port}`;
 const problem = (f: () => unknown) => {
   try {
     f();

@@ -9,24 +9,9 @@ import {
 import { DARWIN, LINUX } from "../../src/_ffi/constants.ts";
 import { getSocketOptions, setSocketOptions } from "../../src/socket_options.ts";
 import { StaleDescriptorError } from "../../src/socket_errors.ts";
+import { ssFds, ssName } from "./_ss.ts";
 
 /** fd numbers of this process's TCP sockets as `ss -tlnpe` / `ss -tnpe` print them, by "local peer". */
-async function ssFds(): Promise<Map<string, number>> {
-  const out = await new Deno.Command("ss", { args: ["-tanpH"] }).output();
-  const m = new Map<string, number>();
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    const re = new RegExp(`"deno",pid=${Deno.pid},fd=(\\d+)`);
-    const hit = line.match(re);
-    if (!hit) continue;
-    const cols = line.trim().split(/\s+/);
-    m.set(`${cols[3]} ${cols[4]}`, Number(hit[1]));
-  }
-  return m;
-}
-
-function ssName(a: Deno.NetAddr): string {
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
-}
 
 Deno.test("sockaddrKey decodes Linux and macOS sockaddr layouts to the same key", () => {
   const linux = new Uint8Array(16);

@@ -9,7 +9,7 @@
  * ```
  *
  * Workloads: ping-pong of 64-byte messages (5,000 round trips a round, TCP_NODELAY on both
- * ends) and bulk echo (16 MiB a round in 64 KiB writes, echoed back).
+ * ends) and bulk echo (64 MiB a round in 64 KiB writes, echoed back).
  *
  * @module
  */
@@ -22,7 +22,7 @@ const guard = setTimeout(() => {
   Deno.exit(3);
 }, 120_000);
 const PINGS = 5000;
-const BULK = 16 * 1024 * 1024;
+const BULK = 64 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 interface Io {

@@ -1,6 +1,9 @@
 // sockkit TCP server for shared/bench/run-baselines.sh (same protocol as shared/bench/deno/tcp_server.ts).
-//   deno run -A --unstable-net tcp_server.ts echo    -- FramedConn("raw") pass-through echo (borrowed views)
+//   deno run -A --unstable-net tcp_server.ts echo    -- read/writeAll echo on the wrapped connection
+//                                                       (the plain Deno server's loop, over sockkit)
 //   deno run -A --unstable-net tcp_server.ts frames  -- FramedConn("len:u32be"), sum payload[0]
+// SOCKKIT_ECHO=conn (default) | framed picks the echo: `framed` is a FramedConn("raw")
+// pass-through (each chunk read straight into Wasm memory and written back from there).
 // SOCKKIT_FRAMES_API=batch (default) | each | iter picks the frames API:
 //   batch: readBatch() (offsets, no object per frame); each: tryReadFrame() views, one at a
 //   time; iter: `for await (const f of framedConn)` (a copy per frame).
@@ -10,6 +13,7 @@ import { FramedConn, listen } from "../../mod.ts";
 
 const mode = Deno.args[0] ?? "echo";
 const api = Deno.env.get("SOCKKIT_FRAMES_API") ?? "batch";
+const echo = Deno.env.get("SOCKKIT_ECHO") ?? "conn";
 setTimeout(() => Deno.exit(3), 60_000);
 
 const listener = listen({ hostname: "127.0.0.1", port: 0 });
@@ -18,7 +22,11 @@ const conn = await listener.accept();
 listener.close();
 conn.setNoDelay(true);
 
-if (mode === "echo") {
+if (mode === "echo" && echo === "conn") {
+  const buf = new Uint8Array(64 * 1024); // the plain Deno server's read size
+  for (let n; (n = await conn.read(buf)) !== null;) await conn.writeAll(buf.subarray(0, n));
+  await conn.close();
+} else if (mode === "echo") {
   // pass-through with borrowed views: each chunk is read straight into Wasm memory and
   // written back from there (no copy); the view stays valid until the next fill()
   const fc = new FramedConn(conn, "raw,max=256KiB", { readSize: 256 * 1024 });

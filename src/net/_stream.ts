@@ -134,6 +134,13 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
 
   #failRead = this.#fail("read");
   #failWrite = this.#fail("write");
+  // Annotate a runtime error in place (the caller rejects with the same object); never rethrow.
+  #annotateRead = (e: unknown): void => {
+    annotateError(e, { operation: "read", address: this.#address });
+  };
+  #annotateWrite = (e: unknown): void => {
+    annotateError(e, { operation: "write", address: this.#address });
+  };
 
   #onRead = (n: number | null): number | null => {
     if (n === null) {
@@ -171,12 +178,23 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       ? checkTimeout("timeout", options.timeout)
       : this.#readTimeout;
     if (timeout === undefined && !options?.signal && !this.#readOp.pending) {
+      if (this.#idle === undefined) return this.#readBare(p);
       return this.#readFast(p);
     }
     return this.#readSlow(p, timeout, options?.signal);
   }
 
-  // The common case (no timeout, no signal, nothing pending): one await, no extra closures.
+  // No timeout of any kind, no signal, nothing pending: the caller awaits Deno's own promise,
+  // and the bookkeeping runs as a reaction registered on it first, so it is done (bytes
+  // counted, end of stream recorded, a rejection annotated in place) before the caller
+  // resumes. No promise is added between the caller and the runtime.
+  #readBare(p: Uint8Array): Promise<number | null> {
+    const promise = this.raw.read(p);
+    promise.then(this.#onRead, this.#annotateRead);
+    return promise;
+  }
+
+  // With an idle timer: one await, so an idle close can replace the runtime's error.
   async #readFast(p: Uint8Array): Promise<number | null> {
     let n: number | null;
     try {
@@ -242,12 +260,20 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       ? checkTimeout("timeout", options.timeout)
       : this.#writeTimeout;
     if (timeout === undefined && !options?.signal && !this.#writeOp.pending) {
+      if (this.#idle === undefined) return this.#writeBare(p);
       return this.#writeFast(p);
     }
     return this.#writeSlow(p, timeout, options?.signal);
   }
 
-  // The common case (no timeout, no signal, nothing pending): one await, no extra closures.
+  // As #readBare: the caller awaits the runtime's promise; counting and annotation run first.
+  #writeBare(p: Uint8Array): Promise<number> {
+    const promise = this.raw.write(p);
+    promise.then(this.#onWrite, this.#annotateWrite);
+    return promise;
+  }
+
+  // With an idle timer: one await, so an idle close can replace the runtime's error.
   async #writeFast(p: Uint8Array): Promise<number> {
     let n: number;
     try {

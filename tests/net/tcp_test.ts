@@ -316,3 +316,40 @@ Deno.test("endReason records FIN when the peer closes after our own half-close",
   assert.equal(got, 10);
   assert.equal(c.endReason, "FIN");
 });
+
+Deno.test("without timeouts, read/write settle with the bookkeeping already done (counts, end reason, annotated reset)", async () => {
+  // The plain path hands the runtime's own promise to the caller; the wrapper's reaction runs
+  // first, so everything is visible the moment the caller resumes.
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  const c = await connect({ port: server.addr.port });
+  await using s = await accepted;
+  const wrote = await c.write(enc.encode("hello"));
+  assert.equal(c.bytesWritten, wrote);
+  const buf = new Uint8Array(16);
+  const n = await s.read(buf);
+  assert.equal(s.bytesRead, n);
+  await s.writeAll(enc.encode("bye"));
+  await s.closeWrite();
+  assert.equal(await c.readFull(new Uint8Array(3)).then((b) => dec.decode(b!)), "bye");
+  assert.equal(c.bytesRead, 3);
+  assert.equal(c.eof, false);
+  assert.equal(await c.read(buf), null);
+  assert.equal(c.eof, true);
+  assert.equal(c.endReason, "FIN");
+  // An abortive close: the peer's next read rejects with the runtime's error, annotated.
+  const r = await connect({ port: server.addr.port, linger: 0 });
+  const rs = await server.accept();
+  await r.close();
+  const err = await rs.read(buf).then(
+    () => null,
+    (e) => e as Error & { operation?: string; code?: string },
+  );
+  if (err !== null) {
+    assert.ok(err instanceof Deno.errors.ConnectionReset);
+    assert.equal(err.operation, "read");
+    assert.equal(err.code, "ECONNRESET");
+  } else assert.equal(rs.endReason, "RST");
+  await rs.close();
+  await c.close();
+});

@@ -42,7 +42,7 @@ function show(v: unknown): string {
 function recipe(no: string, label: string, target: SocketLike, options: SocketOptions, why = "") {
   const head = `${no.padStart(2)}. ${label.padEnd(24)}`;
   try {
-    const report = setSocketOptions(target, options);
+    const report = setSocketOptions(target, options, { readBack: "all" });
     for (const [option, r] of Object.entries(report)) {
       console.log(
         `${head} ${option}: requested ${show(r.requested)}, applied ${show(r.applied)}${

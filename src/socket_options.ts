@@ -3,8 +3,8 @@
  * socket (or sockkit wrapper), which Deno itself does not expose.
  *
  * {@linkcode setSocketOptions} applies named options and returns what the kernel actually
- * applied, read back with `getsockopt` (Linux doubles buffer sizes and clamps tiny ones, so
- * `receiveBufferSize: 262144` reads back as `524288`). {@linkcode getSocketOptions} reads
+ * applied: read back with `getsockopt` wherever the kernel may change a value (Linux doubles
+ * buffer sizes and clamps tiny ones, so `receiveBufferSize: 262144` reads back as `524288`). {@linkcode getSocketOptions} reads
  * them. {@linkcode setSocketOption}/{@linkcode getSocketOption} reach every other option by
  * level and number (see {@linkcode socketConstants}).
  *
@@ -42,8 +42,8 @@
 import { type Libc, libc } from "./_ffi/libc.ts";
 import { constantsFor, type SocketConstants } from "./_ffi/constants.ts";
 import {
+  resolveDenoSocket,
   type ResolvedSocket,
-  resolveSocket,
   type SocketLike,
   unwrapSocket as unwrap,
 } from "./_ffi/fd.ts";
@@ -155,6 +155,17 @@ export interface SocketOptionValues {
 
 /** The name of an option. */
 export type SocketOptionName = keyof SocketOptionValues;
+
+/** How {@linkcode setSocketOptions} learns what the kernel applied. */
+export interface SetSocketOptionsConfig {
+  /**
+   * `"needed"` (default): read back with `getsockopt` every option the kernel may adjust
+   * (buffer sizes, `tos`, `quickAck`, the kernel timeouts, `-1` defaults) and, on Linux, take
+   * the others from the successful `setsockopt`, which stores them unchanged or fails.
+   * `"all"`: read every option back, one more system call per option.
+   */
+  readBack?: "needed" | "all";
+}
 
 /** What {@linkcode setSocketOptions} returns: per option, what was asked and what the kernel applied. */
 export type SocketOptionsReport = {
@@ -269,32 +280,51 @@ interface Spec<K extends SocketOptionName> {
   check(v: unknown): SocketOptions[K];
   set(ctx: Ctx, v: NonNullable<SocketOptions[K]>): void;
   get(ctx: Ctx): SocketOptionValues[K];
+  /**
+   * Linux only: the applied value after `set(ctx, v)` succeeded, where the kernel stores `v`
+   * unchanged (or rejects it): `v` itself, normalised, plus reads of any part `v` left out.
+   * `undefined` when the kernel may adjust `v`, so it must be read back. Checked against full
+   * read-back by tests/socket_options_readback_test.ts.
+   */
+  stored?(ctx: Ctx, v: NonNullable<SocketOptions[K]>): SocketOptionValues[K] | undefined;
 }
 
 /** Where an int-valued option lives: its level, and its number (both may depend on the family). */
 type Level = (C: SocketConstants, ctx: Ctx) => number;
 type Name = (C: SocketConstants, ctx: Ctx) => number;
 
+/** A boolean option: Linux stores it as a flag and reads back 0 or 1. */
 function boolOpt(option: SocketOptionName, level: Level, name: Name): Spec<SocketOptionName> {
   return {
     check: (v) => checkBool(option, v),
     set: (ctx, v) => setInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx), v ? 1 : 0),
     get: (ctx) => getInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx)) !== 0,
+    stored: (_ctx, v) => v,
   } as Spec<SocketOptionName>;
 }
 
+/**
+ * An int option. `stored` says for which values Linux keeps exactly what was set (it
+ * range-checks with `EINVAL`); omitted, the value is always read back.
+ */
 function intOpt(
   option: SocketOptionName,
   level: Level,
   name: Name,
   min = 0,
+  stored?: (v: number) => boolean,
 ): Spec<SocketOptionName> {
   return {
     check: (v) => checkInt(option, v, min),
     set: (ctx, v) => setInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx), v as number),
     get: (ctx) => getInt(ctx, option, level(ctx.C, ctx), name(ctx.C, ctx)),
+    stored: stored && ((_ctx, v) => (stored(v as number) ? v : undefined)),
   } as Spec<SocketOptionName>;
 }
+
+/** `-1` asks the kernel for its default, which only a read-back tells; other values are kept. */
+const notDefault = (v: number) => v !== -1;
+const always = () => true;
 
 const SOCKET: Level = (C) => C.SOL_SOCKET;
 const TCP: Level = (C) => C.IPPROTO_TCP;
@@ -347,6 +377,8 @@ const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
       const view = getStruct(ctx, "linger", ctx.C.SOL_SOCKET, ctx.C.SO_LINGER, L.size);
       return view.getInt32(L.onoff, true) === 0 ? false : view.getInt32(L.linger, true);
     },
+    // Linux keeps l_linger × HZ; the 65535 s ceiling above is far below its overflow cap.
+    stored: (_ctx, v) => v,
   } as Spec<SocketOptionName>,
   keepAlive: {
     check: (v) => {
@@ -391,21 +423,36 @@ const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
         count: getInt(ctx, "keepAlive.count", C.IPPROTO_TCP, C.TCP_KEEPCNT),
       };
     },
+    // The flag and each timing field are kept as set (the timings are range-checked with
+    // EINVAL); the fields left out are read.
+    stored: (ctx, v) => {
+      if (v === false) return false;
+      const C = ctx.C;
+      const t = (typeof v === "object" ? v : {}) as Partial<KeepAliveTiming>;
+      return {
+        idle: t.idle ?? getInt(ctx, "keepAlive.idle", C.IPPROTO_TCP, C.TCP_KEEPIDLE),
+        interval: t.interval ?? getInt(ctx, "keepAlive.interval", C.IPPROTO_TCP, C.TCP_KEEPINTVL),
+        count: t.count ?? getInt(ctx, "keepAlive.count", C.IPPROTO_TCP, C.TCP_KEEPCNT),
+      };
+    },
   } as Spec<SocketOptionName>,
   userTimeout: intOpt(
     "userTimeout",
     TCP,
     (C, ctx) => need(ctx, "userTimeout", C.TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT"),
+    0,
+    always,
   ),
   noDelay: boolOpt("noDelay", TCP, (C) => C.TCP_NODELAY),
   broadcast: boolOpt("broadcast", SOCKET, (C) => C.SO_BROADCAST),
-  ttl: intOpt("ttl", IP, (C, ctx) => v6(ctx) ? C.IPV6_UNICAST_HOPS : C.IP_TTL, -1),
+  ttl: intOpt("ttl", IP, (C, ctx) => v6(ctx) ? C.IPV6_UNICAST_HOPS : C.IP_TTL, -1, notDefault),
   tos: intOpt("tos", IP, (C, ctx) => v6(ctx) ? C.IPV6_TCLASS : C.IP_TOS, -1),
   multicastTtl: intOpt(
     "multicastTtl",
     IP,
     (C, ctx) => v6(ctx) ? C.IPV6_MULTICAST_HOPS : C.IP_MULTICAST_TTL,
     -1,
+    notDefault,
   ),
   multicastLoop: boolOpt(
     "multicastLoop",
@@ -413,11 +460,10 @@ const SPECS: { [K in SocketOptionName]: Spec<SocketOptionName> } = {
     (C, ctx) => v6(ctx) ? C.IPV6_MULTICAST_LOOP : C.IP_MULTICAST_LOOP,
   ),
   cork: boolOpt("cork", TCP, (C) => C.TCP_CORK),
-  quickAck: boolOpt(
-    "quickAck",
-    TCP,
-    (C, ctx) => need(ctx, "quickAck", C.TCP_QUICKACK, "TCP_QUICKACK"),
-  ),
+  quickAck: {
+    ...boolOpt("quickAck", TCP, (C, ctx) => need(ctx, "quickAck", C.TCP_QUICKACK, "TCP_QUICKACK")),
+    stored: undefined, // the kernel clears it again on its own: always read back
+  },
   debug: boolOpt("debug", SOCKET, (C) => C.SO_DEBUG),
   kernelReceiveTimeout: timeoutOpt("kernelReceiveTimeout", (C) => C.SO_RCVTIMEO),
   kernelSendTimeout: timeoutOpt("kernelSendTimeout", (C) => C.SO_SNDTIMEO),
@@ -442,21 +488,24 @@ const ORDER: ReadonlyMap<string, number> = new Map(SOCKET_OPTION_NAMES.map((n, i
 
 /**
  * The options present (not `undefined`) in `options`, in {@linkcode SOCKET_OPTION_NAMES} order.
- * A plain object (the usual literal) is read through its own property names, a handful of
+ * A plain object (the usual literal) is read through its own enumerable keys, a handful of
  * lookups; any other object through all its option-named properties, inherited ones included.
+ * Either way an enumerable key that names no option throws a `TypeError`.
  */
 function wantedNames(options: object): SocketOptionName[] {
   const o = options as Record<string, unknown>;
   const names: SocketOptionName[] = [];
   const proto = Object.getPrototypeOf(options);
   if (proto !== Object.prototype && proto !== null) {
+    for (const k of Object.keys(options)) if (!ORDER.has(k)) unknownOption(k);
     for (const name of SOCKET_OPTION_NAMES) if (o[name] !== undefined) names.push(name);
     return names;
   }
-  const own = Object.getOwnPropertyNames(options);
+  const own = Object.keys(options);
   for (let i = 0; i < own.length; i++) {
     const at = ORDER.get(own[i]);
-    if (at === undefined || o[own[i]] === undefined) continue;
+    if (at === undefined) unknownOption(own[i]);
+    if (o[own[i]] === undefined) continue;
     // Insertion into order: option objects hold a few options.
     let j = names.length;
     names.push(own[i] as SocketOptionName);
@@ -467,6 +516,10 @@ function wantedNames(options: object): SocketOptionName[] {
     names[j] = own[i] as SocketOptionName;
   }
   return names;
+}
+
+function unknownOption(k: string): never {
+  throw new TypeError(`Cannot set socket options: unknown option "${k}"`);
 }
 
 /** Linger values recorded by setSocketOptions, per Deno socket object. */
@@ -495,13 +548,21 @@ export function recordedLinger(socket: SocketLike): number | false | undefined {
 
 function context(socket: SocketLike): Ctx {
   const obj = unwrap(socket);
-  const info = resolveSocket(obj);
+  const info = resolveDenoSocket(obj);
   const lib = libc();
   return { lib, C: lib.C, fd: info.fd, info, obj };
 }
 
 /**
- * Set socket options through `setsockopt` and read each back with `getsockopt`.
+ * Set socket options through `setsockopt` and report what the kernel applied.
+ *
+ * Every option the kernel may change is read back with `getsockopt`: Linux doubles and clamps
+ * buffer sizes, keeps the ECN bits of `tos` on TCP, rounds the kernel timeouts to clock ticks,
+ * replaces `-1` by its default and clears `quickAck` again. On Linux the others (the boolean
+ * flags, `linger`, `keepAlive` and its timing, `userTimeout`, `ttl`, `multicastTtl`) are
+ * stored exactly as given or refused with an error, so their applied value is the one set,
+ * without a read; `{ readBack: "all" }` reads those back too. Each read is one system call,
+ * about 1 µs on a cold socket, which matters when this runs once per accepted connection.
  *
  * Arguments are checked first (a wrong type throws before anything is changed); then options
  * are applied in {@linkcode SOCKET_OPTION_NAMES} order. If the kernel rejects one, the ones
@@ -513,7 +574,8 @@ function context(socket: SocketLike): Ctx {
  *
  * @param socket A Deno socket (`Conn`, `Listener`, `DatagramConn`) or sockkit wrapper.
  * @param options The options to set.
- * @returns Per option: `requested` and the `applied` value read back.
+ * @param config `readBack: "all"` to read every option back (default `"needed"`).
+ * @returns Per option: `requested` and the `applied` value.
  * @throws {TypeError|RangeError} For a malformed option value (nothing is changed).
  * @throws {SocketOptionError} When the kernel rejects an option (`errno`, `code`).
  * @throws {StaleDescriptorError} When the socket is closed (nothing is touched).
@@ -532,12 +594,17 @@ function context(socket: SocketLike): Ctx {
  * assert.equal(r.receiveBufferSize?.applied, 2304); // Linux's minimum
  * ```
  */
-export function setSocketOptions(socket: SocketLike, options: SocketOptions): SocketOptionsReport {
+export function setSocketOptions(
+  socket: SocketLike,
+  options: SocketOptions,
+  config?: SetSocketOptionsConfig,
+): SocketOptionsReport {
   if (options === null || typeof options !== "object") {
     throw new TypeError("Cannot set socket options: expected an options object");
   }
-  for (const k of Object.keys(options)) {
-    if (!(k in SPECS)) throw new TypeError(`Cannot set socket options: unknown option "${k}"`);
+  const readAll = config?.readBack === "all";
+  if (!readAll && config?.readBack !== undefined && config.readBack !== "needed") {
+    throw new TypeError(`Cannot set socket options: readBack must be "needed" or "all"`);
   }
   const names = wantedNames(options);
   const values: unknown[] = [];
@@ -546,11 +613,13 @@ export function setSocketOptions(socket: SocketLike, options: SocketOptions): So
   const report: Record<string, { requested: unknown; applied: unknown }> = {};
   if (names.length === 0) return report as SocketOptionsReport;
   const ctx = context(socket);
+  const derive = !readAll && ctx.C.os === "linux";
   for (let i = 0; i < names.length; i++) {
     const spec = SPECS[names[i]];
     const v = values[i];
     spec.set(ctx, v as never);
-    report[names[i]] = { requested: v, applied: spec.get(ctx) };
+    const stored = derive && spec.stored ? spec.stored(ctx, v as never) : undefined;
+    report[names[i]] = { requested: v, applied: stored === undefined ? spec.get(ctx) : stored };
   }
   return report as SocketOptionsReport;
 }

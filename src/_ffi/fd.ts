@@ -421,17 +421,21 @@ function typeName(C: SocketConstants, t: number): ResolvedSocket["type"] {
 function expected(C: SocketConstants, s: DenoSocket): Expected {
   // Everything is read from the object first: once EXP is being written no outside code runs,
   // so even a getter that resolves another socket cannot leave EXP half-overwritten.
-  const conn = "remoteAddr" in s;
-  const localAddr = conn ? s.localAddr : (s as Deno.Listener | Deno.DatagramConn).addr;
-  const remote = conn ? s.remoteAddr : null;
-  const transport = localAddr.transport;
-  const unix = "path" in localAddr;
-  const lHost = "hostname" in localAddr ? localAddr.hostname : undefined;
-  const lPort = "port" in localAddr ? localAddr.port : 0;
-  const lPath = "path" in localAddr ? localAddr.path ?? "" : "";
-  const rHost = remote && "hostname" in remote ? remote.hostname : undefined;
-  const rPort = remote && "port" in remote ? remote.port : 0;
-  const rPath = remote && "path" in remote ? remote.path ?? "" : "";
+  // The transport says which fields an address has (no `in` lookups along the prototype chain).
+  const remote = (s as Deno.Conn).remoteAddr;
+  const conn = remote !== undefined;
+  const localAddr = conn
+    ? (s as Deno.Conn).localAddr
+    : (s as Deno.Listener | Deno.DatagramConn).addr;
+  const transport: string = localAddr.transport;
+  const unix = transport === "unix" || transport === "unixpacket" || transport === "unixgram";
+  const ip = transport === "tcp" || transport === "udp";
+  const lHost = ip ? (localAddr as Deno.NetAddr).hostname : undefined;
+  const lPort = ip ? (localAddr as Deno.NetAddr).port : 0;
+  const lPath = unix ? (localAddr as Deno.UnixAddr).path ?? "" : "";
+  const rHost = conn && ip ? (remote as Deno.NetAddr).hostname : undefined;
+  const rPort = conn && ip ? (remote as Deno.NetAddr).port : 0;
+  const rPath = conn && unix ? (remote as Deno.UnixAddr).path ?? "" : "";
   const e = EXP;
   const type = typeNumber(C, transport);
   e.type = type;
@@ -634,11 +638,12 @@ function claimedByOther(ino: bigint, obj: object): boolean {
 }
 
 function noteRecent(fd: number): void {
-  if (fd < 0) return;
-  const i = recent.indexOf(fd);
-  if (i >= 0) recent.splice(i, 1);
-  recent.push(fd);
-  if (recent.length > RECENT_MAX) recent.shift();
+  if (fd < 0 || recent[recent.length - 1] === fd) return;
+  // Move fd to the end (newest), dropping the oldest when full; at most RECENT_MAX entries.
+  let i = recent.indexOf(fd);
+  if (i < 0) i = recent.length < RECENT_MAX ? recent.length : 0;
+  for (; i < recent.length - 1; i++) recent[i] = recent[i + 1];
+  recent[i] = fd;
 }
 
 function remember(obj: object, d: Found): ResolvedSocket {
@@ -662,7 +667,7 @@ function internalFdSymbol(s: object): symbol | undefined {
 }
 
 function internalFdHint(s: object): number | undefined {
-  const sym = internalFdSymbol(s);
+  const sym = fdSymbol ?? internalFdSymbol(s);
   if (sym === undefined) return undefined;
   const v = (s as Record<symbol, unknown>)[sym];
   return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined;
@@ -713,7 +718,28 @@ function firstFull(lib: Libc, obj: object, fd: number, exp: Expected): Found | n
  * ```
  */
 export function resolveSocket(socket: SocketLike): ResolvedSocket {
-  const obj = unwrapSocket(socket);
+  return resolveDenoSocket(unwrapSocket(socket));
+}
+
+/**
+ * {@linkcode resolveSocket} for a Deno socket object already unwrapped (by
+ * {@linkcode unwrapSocket}), for callers that need the object too.
+ *
+ * @param obj The Deno socket object.
+ * @returns As {@linkcode resolveSocket}.
+ * @throws As {@linkcode resolveSocket}.
+ *
+ * Needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveDenoSocket } from "./fd.ts";
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert.equal(resolveDenoSocket(l).listening, true);
+ * ```
+ */
+export function resolveDenoSocket(obj: DenoSocket): ResolvedSocket {
   const hit = cache.get(obj);
   if (hit === CLOSED) throw new StaleDescriptorError("closed", -1);
   const lib = libc();

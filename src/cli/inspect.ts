@@ -74,7 +74,7 @@ export const inspectCommand: Command = {
     }
     const out = new Output({ json: bool(p, "json") });
     await using conn = await connect({ ...target, timeout });
-    const applied = setSocketOptions(conn, opts);
+    const applied = setSocketOptions(conn, opts, { readBack: "all" });
     const options = getSocketOptions(conn);
     const info = tcpInfo(conn);
     if (out.json) {

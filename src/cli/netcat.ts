@@ -254,7 +254,7 @@ function applyOpts(
   target: string,
 ): void {
   if (Object.keys(options).length === 0) return;
-  const report: SocketOptionsReport = setSocketOptions(socket, options);
+  const report: SocketOptionsReport = setSocketOptions(socket, options, { readBack: "all" });
   if (!s.out.verbose && !s.out.json) return;
   if (s.out.json) {
     if (s.out.verbose) s.out.event("options", { target, report });

@@ -7,7 +7,7 @@
  *
  * Run: deno bench -A bench/socket_options_bench.ts
  */
-import { setSocketOptions } from "../mod.ts";
+import { setSocketOptions, type SetSocketOptionsConfig, type SocketOptions } from "../mod.ts";
 
 const PAIRS = 500; // 1,000 connections in this process (500 client + 500 server)
 const FRESH = 200; // fresh connections measured one at a time while the 1,000 stay open
@@ -27,27 +27,45 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-function timed(c: Deno.TcpConn): number {
+function timed(
+  c: Deno.TcpConn,
+  opts: SocketOptions = OPTS,
+  config?: SetSocketOptionsConfig,
+): number {
   const t = performance.now();
-  setSocketOptions(c, OPTS);
+  setSocketOptions(c, opts, config);
   return (performance.now() - t) * 1000;
 }
 
 // Cold: the first call on each connection includes descriptor discovery. Accepted connections
 // go first (Deno's internal fd is their validated hint); the first connected one sweeps once,
 // the rest are found through the index that sweep left.
-const coldAccepted = servers.map(timed);
-const coldConnected = clients.map(timed);
-// Fresh: a new connection while the 1,000 stay open (how a client opens connections), then
+const coldAccepted = servers.map((c) => timed(c));
+const coldConnected = clients.map((c) => timed(c));
+// Fresh: a new connection while the 1,000 stay open (how a client or a server gets one), then
 // its first call. The connection is closed before the next one, so numbers get reused.
-const fresh: number[] = [];
-for (let i = 0; i < FRESH; i++) {
-  const c = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-  const s = await listener.accept();
-  fresh.push(timed(c));
-  c.close();
-  s.close();
+// Each case in its own loop, timed right after the awaits that made the connection: the
+// client's side (connected) and the server's (accepted); then the accepted side with one
+// option only, and with every option read back (`readBack: "all"`, 5 more calls).
+async function freshLoop(
+  side: "connected" | "accepted",
+  opts: SocketOptions = OPTS,
+  config?: SetSocketOptionsConfig,
+) {
+  const times: number[] = [];
+  for (let i = 0; i < FRESH; i++) {
+    const c = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const s = await listener.accept() as Deno.TcpConn;
+    times.push(timed(side === "connected" ? c : s, opts, config));
+    c.close();
+    s.close();
+  }
+  return times;
 }
+const fresh = await freshLoop("connected");
+const freshAccepted = await freshLoop("accepted");
+const freshOne = await freshLoop("accepted", { noDelay: true });
+const freshAll = await freshLoop("accepted", OPTS, { readBack: "all" });
 // Warm: cached descriptor, re-validated with one fstat per call. Native baseline interleaved.
 const warm: number[] = [];
 const native: number[] = [];
@@ -70,7 +88,10 @@ console.log(
     `1,000 connections open; median µs per connection (ratio to Deno native in this run):`,
     row("first call, accepted (hint)", coldAccepted),
     row("first call, connected (index)", coldConnected),
-    row(`first call, fresh connection (${FRESH})`, fresh),
+    row(`first call, fresh connected (${FRESH})`, fresh),
+    row(`first call, fresh accepted (${FRESH})`, freshAccepted),
+    row(`  same, noDelay only`, freshOne),
+    row(`  same, readBack "all"`, freshAll),
     row("cached descriptor", warm),
     row("Deno native setNoDelay+setKeepAlive", native),
   ].join("\n"),

@@ -4,13 +4,19 @@
  * bulk echo (4 MiB through an echo server per iteration). The echo server is the same plain
  * Deno loop for both rows; only the client side differs.
  *
- * Run: deno bench -A bench/net_overhead_bench.ts
+ * Both ends set TCP_NODELAY, as the shared harness does. With Nagle on, the echo's last short
+ * write can wait for the client's delayed ACK (40 ms on Linux). Whether it does depends on how
+ * the 4 MiB happen to split into reads, which timing decides: with Nagle on, 3-19 % of the bulk
+ * iterations stalled for a client whose connect resolved one promise tick later (sockkit's
+ * `connect`, or just `Deno.connect` inside one more async function), none for plain
+ * `Deno.connect` (200 each, 2026-12-02). That swamps the difference being measured.
  */
 import { connect, type TcpConnection } from "../src/net/tcp.ts";
 
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 (async () => {
   for await (const c of listener) {
+    c.setNoDelay(true);
     (async () => {
       const buf = new Uint8Array(65536);
       try {
@@ -28,8 +34,12 @@ const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const port = listener.addr.port;
 
 type Client = Pick<TcpConnection, "read" | "write"> & { close(): unknown };
-const plain = (): Promise<Client> => Deno.connect({ hostname: "127.0.0.1", port });
-const wrapped = (): Promise<Client> => connect({ port });
+const plain = async (): Promise<Client> => {
+  const c = await Deno.connect({ hostname: "127.0.0.1", port });
+  c.setNoDelay(true);
+  return c;
+};
+const wrapped = (): Promise<Client> => connect({ port, noDelay: true });
 
 async function writeAll(c: Client, p: Uint8Array) {
   let off = 0;

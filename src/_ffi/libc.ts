@@ -90,13 +90,22 @@ let opened: Libc | undefined;
  * ```
  */
 export function libc(): Libc {
-  if (opened) return opened;
-  const C = constantsFor();
+  return opened ??= openLibc(constantsFor());
+}
+
+/**
+ * Open the first of `names` that loads (default: this OS's table), without caching. `libc()`
+ * uses it; tests call it with names that cannot load.
+ *
+ * @throws {FfiPermissionError} Without `--allow-ffi`.
+ * @throws {LibcNotFoundError} When none of `names` loads; `tried` lists them.
+ */
+export function openLibc(C: SocketConstants, names: readonly string[] = C.libc): Libc {
   const ffi = Deno.permissions.querySync({ name: "ffi" });
   if (ffi.state !== "granted") throw new FfiPermissionError("load libc");
   const tried: string[] = [];
   let lastError: unknown;
-  for (const name of C.libc) {
+  for (const name of names) {
     tried.push(name);
     try {
       const lib = Deno.dlopen(name, {
@@ -121,8 +130,7 @@ export function libc(): Libc {
         fstat: lib.symbols.fstat as LibcSymbols["fstat"],
         ioctl: (s.ioctl as LibcSymbols["ioctl"]) ?? null,
       };
-      opened = { symbols, C, errno: () => view.getInt32(0) };
-      return opened;
+      return { symbols, C, errno: () => view.getInt32(0) };
     } catch (e) {
       if (e instanceof Deno.errors.NotCapable) {
         throw new FfiPermissionError("load libc", { cause: e });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closeGracefully, pendingSendBytes, SocketOptionError, tcpInfo } from "../mod.ts";
+import { pendingSendBytes, setSocketOptions, SocketOptionError, tcpInfo } from "../mod.ts";
 
 Deno.test("tcpInfo names LISTEN, ESTABLISHED, FIN_WAIT_2 and CLOSE_WAIT as the seeds do", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -55,11 +55,30 @@ Deno.test("tcpInfo on a UDP socket is a SocketOptionError, not a crash", () => {
 
 Deno.test("pendingSendBytes sees data the peer has not acknowledged and our FIN", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-  using server = await listener.accept();
   assert.throws(() => pendingSendBytes(listener), SocketOptionError, "EINVAL on a listener");
-  await client.write(new Uint8Array(10));
-  await server.read(new Uint8Array(10));
-  const r = await closeGracefully(client, { timeout: 2000 });
-  assert.equal(r.outcome, "drained");
+  // A tiny receive buffer from the handshake on (inherited from the listener): a small window.
+  setSocketOptions(listener, { receiveBufferSize: 2304 });
+  using client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  using server = await listener.accept();
+  // One write: the kernel takes what fits in the send buffer and returns; nothing stays
+  // pending in Deno (a pending write would hold back closeWrite). The server does not read.
+  const n = await client.write(new Uint8Array(1 << 20));
+  let queued = 0;
+  for (let i = 0; i < 100 && queued === 0; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    queued = pendingSendBytes(client);
+  }
+  assert.ok(queued > 0 && queued <= n, `${queued} of ${n} bytes not acknowledged`);
+  // shutdown(SHUT_WR) queues a FIN behind them; it takes one sequence number.
+  await client.closeWrite();
+  assert.equal(pendingSendBytes(client), queued + 1);
+  // Once the server reads everything, data and FIN are acknowledged.
+  const buf = new Uint8Array(65536);
+  let got = 0;
+  for (let r; (r = await server.read(buf)) !== null;) got += r;
+  assert.equal(got, n);
+  for (let i = 0; i < 200 && pendingSendBytes(client) !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(pendingSendBytes(client), 0);
 });

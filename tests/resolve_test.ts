@@ -74,12 +74,16 @@ Deno.test("getaddrinfo returns the port and socket type asked for", async () => 
 
 Deno.test("getnameinfo maps 127.0.0.1 to its /etc/hosts name and keeps numeric output numeric", async () => {
   const name = hosts.find((e) => e.address === "127.0.0.1")?.name;
-  const r = await getnameinfo({ hostname: "127.0.0.1", port: 80 }, {
-    numericService: true,
-    resolver: "system",
-  });
-  assert.equal(r.service, "80");
-  if (name) assert.equal(r.host, name);
+  if (name) {
+    const r = await getnameinfo({ hostname: "127.0.0.1", port: 80 }, {
+      numericService: true,
+      resolver: "system",
+    });
+    assert.deepEqual(r, { host: name, service: "80" });
+  } else {
+    // Without an /etc/hosts name the lookup would become a PTR query to the nameserver.
+    console.warn("SKIP getnameinfo of 127.0.0.1 by name: /etc/hosts has no 127.0.0.1 entry");
+  }
   const n = await getnameinfo({ hostname: "::1", port: 22 }, {
     numericHost: true,
     numericService: true,

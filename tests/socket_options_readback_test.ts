@@ -27,7 +27,10 @@ function agree(socket: Socket, name: SocketOptionName, values: unknown[]): numbe
       reported = setSocketOptions(socket, options)[name]!.applied;
     } catch (e) {
       // SO_DEBUG needs CAP_NET_ADMIN: without it the kernel refuses, which is not this test.
-      if (e instanceof SocketOptionError && e.code === "EACCES" && name === "debug") continue;
+      if (e instanceof SocketOptionError && e.code === "EACCES" && name === "debug") {
+        console.warn(`SKIP debug = ${value}: SO_DEBUG needs CAP_NET_ADMIN (run as root)`);
+        continue;
+      }
       throw e;
     }
     const read = getSocketOptions(socket, [name])[name];

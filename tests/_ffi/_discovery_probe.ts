@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { _discovery, resolveSocket } from "../../src/_ffi/fd.ts";
-import { setSocketOptions } from "../../src/socket_options.ts";
+import { _discovery, markClosed, resolveSocket } from "../../src/_ffi/fd.ts";
+import { getSocketOptions, setSocketOptions } from "../../src/socket_options.ts";
 import { StaleDescriptorError } from "../../src/socket_errors.ts";
 import { ssFds, ssName } from "./_ss.ts";
 
@@ -55,13 +55,28 @@ const b = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
 const bs = await l.accept();
 const before = _discovery.sweeps;
 const fdB = resolveSocket(b).fd;
+const keepAliveBefore = getSocketOptions(b, ["keepAlive"]).keepAlive;
 const reused = {
   fdA,
   fdB,
   sweeps: _discovery.sweeps - before,
-  oldObject: problem(() => setSocketOptions(a, { noDelay: true })),
+  oldObject: problem(() => setSocketOptions(a, { keepAlive: { idle: 5 } })),
+  // The call on the old object must not have reached B, which now holds the number.
+  newUntouched: JSON.stringify(getSocketOptions(b, ["keepAlive"]).keepAlive) ===
+    JSON.stringify(keepAliveBefore),
 };
 b.close();
 bs.close();
+
+// 3. A closed descriptor whose number nobody took: "closed"; after markClosed, no libc call.
+const c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
+const cs = await l.accept();
+resolveSocket(c);
+c.close();
+const closed = {
+  first: problem(() => resolveSocket(c)),
+  afterMark: (markClosed(c), problem(() => resolveSocket(c))),
+};
+cs.close();
 l.close();
-console.log(JSON.stringify({ fresh, reused }));
+console.log(JSON.stringify({ fresh, reused, closed }));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  _discovery,
   denoAddrKey,
   ipv6Bytes,
-  markClosed,
   resolveSocket,
   sockaddrKey,
 } from "../../src/_ffi/fd.ts";
@@ -150,42 +150,6 @@ Deno.test("UDP and Unix sockets are found too", async () => {
   }
 });
 
-Deno.test("a reused descriptor number is detected and the new socket is left untouched", async () => {
-  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const a = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
-  const as = await l.accept();
-  const fdA = resolveSocket(a).fd;
-  a.close();
-  as.close();
-  using b = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
-  using _bs = await l.accept();
-  const fdB = resolveSocket(b).fd;
-  assert.equal(fdB, fdA, "the kernel handed B the lowest free number, A's old one");
-  const before = getSocketOptions(b, ["keepAlive"]).keepAlive;
-  assert.throws(
-    () => setSocketOptions(a, { keepAlive: { idle: 5 } }),
-    (e: unknown) => e instanceof StaleDescriptorError && e.problem === "reused" && e.fd === fdA,
-  );
-  assert.deepEqual(getSocketOptions(b, ["keepAlive"]).keepAlive, before);
-});
-
-Deno.test("a closed descriptor reports closed, and markClosed stops calls before libc", async () => {
-  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const a = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
-  using _as = await l.accept();
-  resolveSocket(a);
-  a.close();
-  assert.throws(
-    () => resolveSocket(a),
-    (e: unknown) => e instanceof StaleDescriptorError && e.problem === "closed",
-  );
-  markClosed(a);
-  assert.throws(
-    () => resolveSocket(a),
-    (e: unknown) => e instanceof StaleDescriptorError && e.fd === -1,
-  );
-});
-
 Deno.test("a socket closed before its first lookup is not found rather than mistaken", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const a = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
@@ -228,13 +192,15 @@ Deno.test("concurrent option calls racing a close either succeed or throw a type
   assert.ok(results.some((r) => r.status === "rejected"), "the close was observed");
 });
 
-Deno.test("resolving a cached descriptor costs one fstat, far below a millisecond", async () => {
+Deno.test("a cached descriptor is re-validated without probing or sweeping again", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   using c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   using _s = await l.accept();
-  resolveSocket(c);
+  const fd = resolveSocket(c).fd;
+  const { probes, sweeps } = _discovery;
   const t = performance.now();
-  for (let i = 0; i < 1000; i++) resolveSocket(c);
+  for (let i = 0; i < 1000; i++) assert.equal(resolveSocket(c).fd, fd);
+  assert.deepEqual({ probes: _discovery.probes, sweeps: _discovery.sweeps }, { probes, sweeps });
   // Loose bound on purpose (shared, busy machine): 1000 lookups in under a second.
   assert.ok(performance.now() - t < 1000);
 });
@@ -298,7 +264,8 @@ async function discoveryProbe() {
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   return JSON.parse(new TextDecoder().decode(out.stdout)) as {
     fresh: { sweeps: number; fd: number; ss: number | undefined }[];
-    reused: { fdA: number; fdB: number; sweeps: number; oldObject: string };
+    reused: { fdA: number; fdB: number; sweeps: number; oldObject: string; newUntouched: boolean };
+    closed: { first: string; afterMark: string };
   };
 }
 let probe: ReturnType<typeof discoveryProbe> | undefined;
@@ -313,11 +280,18 @@ Deno.test("a connection opened after a sweep is found on a likely number without
   });
 });
 
-Deno.test("a number reused by a fresh connection is reported stale for the old one and found for the new one", async () => {
+Deno.test("a number reused by a fresh connection is reported stale for the old one, found for the new one, and the new socket is left untouched", async () => {
   const { reused } = await probeReport();
   assert.equal(reused.fdB, reused.fdA, "B landed on A's old number");
   assert.equal(reused.sweeps, 0, "found without a sweep");
   assert.equal(reused.oldObject, `reused:${reused.fdA}`);
+  assert.ok(reused.newUntouched, "B's keepalive is as it was");
+});
+
+Deno.test("a closed descriptor reports closed, and markClosed stops calls before libc", async () => {
+  const { closed } = await probeReport();
+  assert.match(closed.first, /^closed:\d+$/);
+  assert.equal(closed.afterMark, "closed:-1");
 });
 
 Deno.test("a socket closed before its first lookup is not mistaken for a later one", async () => {

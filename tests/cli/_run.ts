@@ -26,10 +26,15 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A command-line rewrite, e.g. `LocalDns.wrap` from `tests/_local_dns.ts`. */
+type Wrap = (cmd: string, args: string[]) => [string, string[]];
+
 /** Start `sockkit ARGS` with stdin, stdout and stderr piped and colours off. */
-function spawnSockkit(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, MAIN, ...args],
+function spawnSockkit(args: string[], wrap?: Wrap): Deno.ChildProcess {
+  const argv = ["run", ...PERMS, MAIN, ...args];
+  const [command, rest] = wrap ? wrap(Deno.execPath(), argv) : [Deno.execPath(), argv];
+  return new Deno.Command(command, {
+    args: rest,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -42,9 +47,9 @@ function spawnSockkit(args: string[]): Deno.ChildProcess {
  */
 export async function sockkit(
   args: string[],
-  options: { stdin?: string | Uint8Array; timeout?: number } = {},
+  options: { stdin?: string | Uint8Array; timeout?: number; wrap?: Wrap } = {},
 ): Promise<RunResult> {
-  const child = spawnSockkit(args);
+  const child = spawnSockkit(args, options.wrap);
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 20000);
   const w = child.stdin.getWriter();
   if (options.stdin !== undefined) {

@@ -33,6 +33,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Pipe stdin (default true). */
   stdin?: boolean;
+  /** Rewrite the command line, e.g. `LocalDns.wrap` from `tests/_local_dns.ts`. */
+  wrap?: (cmd: string, args: string[]) => [string, string[]];
 }
 
 /**
@@ -43,8 +45,10 @@ export interface SpawnOptions {
  * @param options stdin and env.
  */
 export function spawn(cmd: string, args: string[], options: SpawnOptions = {}): Child {
-  const process = new Deno.Command(cmd === "deno" ? Deno.execPath() : cmd, {
-    args,
+  const program = cmd === "deno" ? Deno.execPath() : cmd;
+  const [command, argv] = options.wrap ? options.wrap(program, args) : [program, args];
+  const process = new Deno.Command(command, {
+    args: argv,
     cwd: ROOT,
     stdin: options.stdin === false ? "null" : "piped",
     stdout: "piped",

@@ -82,6 +82,28 @@ export async function staticLocalGraph(
 }
 
 /**
+ * The environment for a `deno compile` that must not reach the network: this process's
+ * environment without `DENORT_BIN`, with every proxy variable pointing at a dead loopback port,
+ * so the runtime download attempt never leaves the machine. Use with `clearEnv: true`.
+ *
+ * @returns The environment.
+ */
+export function offlineCompileEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.DENORT_BIN;
+  for (const k of ["https_proxy", "http_proxy", "all_proxy", "no_proxy", "ALL_PROXY"]) {
+    delete env[k];
+  }
+  return {
+    ...env,
+    NO_COLOR: "1",
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    HTTP_PROXY: "http://127.0.0.1:9",
+    NO_PROXY: "",
+  };
+}
+
+/**
  * Check that a `deno compile` which failed got through type checking, graph building and
  * embedding, and failed setting up the base binary (the `denort` download) only.
  *

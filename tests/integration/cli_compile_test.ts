@@ -16,18 +16,13 @@ import { compileArgs } from "../../tools/compile.ts";
 import {
   assertFailedOnlyOnRuntimeDownload,
   deno,
+  offlineCompileEnv,
   root,
   staticLocalGraph,
   withTempDir,
 } from "./_compile.ts";
 
 const dec = new TextDecoder();
-
-function withoutDenort(): Record<string, string> {
-  const env = Deno.env.toObject();
-  delete env.DENORT_BIN;
-  return env;
-}
 
 Deno.test("the CLI's module graph is static, local, and free of npm and remote modules", async () => {
   const graph = await staticLocalGraph(new URL("src/cli/main.ts", root), /^(file:|node:)/);
@@ -51,13 +46,7 @@ Deno.test("deno task compile fails only on the runtime download when DENORT_BIN 
       cwd: root.pathname,
       // A dead loopback proxy: the download attempt never leaves the machine.
       clearEnv: true,
-      env: {
-        ...withoutDenort(),
-        NO_COLOR: "1",
-        HTTPS_PROXY: "http://127.0.0.1:9",
-        HTTP_PROXY: "http://127.0.0.1:9",
-        NO_PROXY: "",
-      },
+      env: offlineCompileEnv(),
       timeout: 120_000,
     });
     assert.notEqual(out.code, 0);

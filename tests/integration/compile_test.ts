@@ -8,13 +8,15 @@
  *    `deno compile` embeds like any other source. No file read or fetch is needed at run time.
  * 2. A program using the Wasm core runs with no permission flag at all.
  * 3. `deno compile` itself type-checks, builds the graph and gets as far as fetching the
- *    runtime. When `denort` is available (cached, or `DENORT_BIN` set), the binary is built and
- *    run, and its output is checked; otherwise the only failure allowed is that download.
+ *    runtime. When `denort` is already cached, the binary is built and run, and its output is
+ *    checked; otherwise the only failure allowed is that download, which goes to a dead loopback
+ *    proxy so that nothing leaves the machine.
  */
 import assert from "node:assert/strict";
 import {
   assertFailedOnlyOnRuntimeDownload,
   deno,
+  offlineCompileEnv,
   root,
   staticLocalGraph,
   withTempDir,
@@ -52,7 +54,7 @@ Deno.test("deno compile builds the program, failing at most on the runtime downl
     const exe = `${tmp}/main${Deno.build.os === "windows" ? ".exe" : ""}`;
     const out = await deno(
       ["compile", "--no-config", "--no-lock", "--output", exe, `${tmp}/main.ts`],
-      { timeout: 120_000 },
+      { clearEnv: true, env: offlineCompileEnv(), timeout: 120_000 },
     );
     if (out.code === 0) {
       // The runtime was available: the compiled program must run, with no flags.

@@ -75,7 +75,8 @@ export function gethostname(): string {
  * import assert from "node:assert/strict";
  * import { gethostbyname } from "./netdb.ts";
  * import { WSAGetLastError } from "./errors.ts";
- * await assert.rejects(gethostbyname("no-such-host.invalid"));
+ * // An empty label ("..") makes the resolver itself refuse the name: no DNS query is sent.
+ * await assert.rejects(gethostbyname("no..such.host"));
  * assert.equal(WSAGetLastError(), 11001);
  * ```
  */

@@ -24,8 +24,10 @@ Deno.test("serve never runs more than maxConnections handlers under a burst of 6
       const got = c.read(new Uint8Array(1)).catch(() => null);
       const first = await Promise.race([got, sleep(400).then(() => "waiting" as const)]);
       if (first === "waiting") {
+        // Admitted, or a drop whose end of stream took longer (a busy machine): the final
+        // result decides, not the wait.
         while (release.length) release.shift()!();
-        return (await got) === 1 ? "served" : "lost";
+        return (await got) === 1 ? "served" : "dropped";
       }
       return first === null ? "dropped" : "served";
     } finally {
@@ -40,6 +42,7 @@ Deno.test("serve never runs more than maxConnections handlers under a burst of 6
   assert.ok(most <= 8, `at most 8 handlers ran at once, saw ${most}`);
   const served = results.filter((r) => r === "served").length;
   assert.equal(served + drops, 60, JSON.stringify(results));
+  assert.equal(results.filter((r) => r === "dropped").length, drops);
   assert.ok(served >= 8 && drops > 0);
   const s = server.stats();
   assert.equal(s.accepted, 60);
@@ -58,18 +61,19 @@ Deno.test("serve idleTimeout closes a silent connection while a chatty one keeps
   await using server = serve(async (conn) => {
     const buf = new Uint8Array(64);
     for (let n; (n = await conn.read(buf)) !== null;) await conn.writeAll(buf.subarray(0, n));
-  }, { hostname: "127.0.0.1", port: 0, idleTimeout: 200, onError: (e) => errors.push(e) });
+  }, { hostname: "127.0.0.1", port: 0, idleTimeout: 500, onError: (e) => errors.push(e) });
   await using silent = await connect({ port: server.addr.port });
   await using chatty = await connect({ port: server.addr.port });
   const t0 = performance.now();
   const silentEnd = silent.read(new Uint8Array(1)).catch(() => null);
-  for (let i = 0; i < 8; i++) {
+  // 30 exchanges 50 ms apart: 1.5 s, three idle timeouts; only a stall of 450 ms would cut it.
+  for (let i = 0; i < 30; i++) {
     await chatty.writeAll(new Uint8Array([i]));
     assert.deepEqual(await chatty.readFull(new Uint8Array(1)), new Uint8Array([i]));
-    await sleep(80);
+    await sleep(50);
   }
   assert.equal(await silentEnd, null);
-  assert.ok(performance.now() - t0 >= 150);
+  assert.ok(performance.now() - t0 >= 450);
   // The chatty connection outlived the idle timeout several times over and still works.
   await chatty.writeAll(new Uint8Array([99]));
   assert.deepEqual(await chatty.readFull(new Uint8Array(1)), new Uint8Array([99]));

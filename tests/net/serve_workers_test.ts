@@ -114,7 +114,20 @@ for (const workers of [0, 2]) {
     const port = Number(await child.line("LISTENING"));
     const c = await connect({ port });
     await c.writeAll(new Uint8Array([9]));
-    await new Promise((r) => setTimeout(r, 100)); // the handler is now in its 300 ms sleep
+    // Wait (bounded) until the server side's receive queue is empty, as `ss` sees it: the
+    // handler has read the byte and is in its 300 ms sleep.
+    const serverSide = `( sport = :${port} and dport = :${c.localAddr.port} )`;
+    let recvQ = -1;
+    for (let i = 0; i < 200 && recvQ !== 0; i++) {
+      const ss = await new Deno.Command("ss", {
+        args: ["-tnH", "state", "established", serverSide],
+      })
+        .output();
+      const cols = new TextDecoder().decode(ss.stdout).trim().split(/\s+/);
+      recvQ = cols.length > 1 ? Number(cols[0]) : -1;
+      if (recvQ !== 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(recvQ, 0, "the handler read the byte");
     child.process.kill("SIGTERM");
     assert.deepEqual(await c.readFull(new Uint8Array(1)), new Uint8Array([9]));
     await c.close();

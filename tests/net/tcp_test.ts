@@ -84,17 +84,19 @@ Deno.test("an idle timeout closes a silent connection and reports TimedOut", asy
 Deno.test("traffic keeps an idle timeout from firing; 0 disables it", async () => {
   await using server = listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = server.accept();
-  await using c = await connect({ port: server.addr.port, idleTimeout: 150 });
+  await using c = await connect({ port: server.addr.port, idleTimeout: 500 });
   await using s = await accepted;
-  for (let i = 0; i < 6; i++) {
+  // 1.5 s of traffic every 50 ms: three idle timeouts; only a stall of 450 ms would cut it.
+  for (let i = 0; i < 30; i++) {
     await new Promise((r) => setTimeout(r, 50));
     await c.writeAll(new Uint8Array([i]));
   }
   assert.ok(!c.closed, "connection closed despite traffic every 50 ms");
   c.setTimeouts({ idleTimeout: 0 });
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 600));
   assert.ok(!c.closed);
-  assert.deepEqual(await s.readFull(new Uint8Array(6)), new Uint8Array([0, 1, 2, 3, 4, 5]));
+  const sent = Uint8Array.from({ length: 30 }, (_, i) => i);
+  assert.deepEqual(await s.readFull(new Uint8Array(30)), sent);
 });
 
 Deno.test("connect to a closed port rejects with ConnectionRefused carrying the Winsock name", async () => {
@@ -175,16 +177,19 @@ Deno.test("listen on a port in use throws AddrInUse with EADDRINUSE", () => {
 
 Deno.test("the server's iterator ends cleanly when the server closes", async () => {
   const server = listen({ hostname: "127.0.0.1", port: 0 });
+  let accepted!: () => void;
+  const first = new Promise<void>((r) => accepted = r);
   const loop = (async () => {
     let n = 0;
     for await (const c of server) {
       n++;
       c.close();
+      accepted();
     }
     return n;
   })();
   (await connect({ port: server.addr.port })).close();
-  await new Promise((r) => setTimeout(r, 50));
+  await first; // the iterator has yielded the connection
   server.close();
   assert.equal(await loop, 1);
 });

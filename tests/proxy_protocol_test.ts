@@ -975,13 +975,19 @@ Deno.test("a header arriving slower than the deadline is cut off at the deadline
   const { client, server } = await pair();
   using _c = client;
   const header = te.encode("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n");
+  const t0 = performance.now();
   const reading = readProxyHeader(server, { timeout: 250 });
   const outcome = reading.then(() => "header", (e) => e);
-  for (let i = 0; i < 8; i++) {
+  // The whole header, one byte every 60 ms (about 2 s): no gap comes near 250 ms, so only a
+  // deadline on the whole header (not an idle timer per byte) can end the read.
+  for (let i = 0; i < header.length; i++) {
     await client.write(header.subarray(i, i + 1)).catch(() => 0);
     await delay(60);
   }
-  assert.ok((await outcome) instanceof Deno.errors.TimedOut);
+  const e = await outcome;
+  assert.ok(e instanceof Deno.errors.TimedOut, String(e));
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed >= 240, `cut off after ${elapsed} ms`);
 });
 
 Deno.test("a plain request on a PROXY listener is rejected and closed; the stream ending early is 'incomplete' (PP-19)", async () => {

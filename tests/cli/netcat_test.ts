@@ -129,7 +129,7 @@ Deno.test("--opt values are applied (checked with ss), reported with --verbose, 
     "--opt",
     "rcvbuf=64K,keepalive=60/10/5,nodelay,tos=0x10",
     "--idle-timeout",
-    "1500ms",
+    "5s", // room for the ss check below on a busy machine, before the close it then waits for
     `127.0.0.1:${port}`,
   ]);
   const options = await client.waitFor((e) => e.event === "options");

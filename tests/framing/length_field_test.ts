@@ -42,14 +42,13 @@ Deno.test("LengthFieldDecoder reports leftovers at EOF with their count, and a c
   d.push(b([0, 0, 0, 9], "abcd"));
   assert.equal(d.decode(), null);
   assert.equal(d.state, "body");
-  const e = assert.throws(() => d.finish(), IncompleteFrameError) as unknown;
-  void e;
-  try {
-    d.finish();
-  } catch (err) {
-    assert.ok(err instanceof IncompleteFrameError);
-    assert.equal(err.leftover, 8);
-    assert.equal(err.partial.length, 8);
+  // finish() reports the stranded bytes, every time it is called.
+  for (let i = 0; i < 2; i++) {
+    assert.throws(
+      () => d.finish(),
+      (err: unknown) =>
+        err instanceof IncompleteFrameError && err.leftover === 8 && err.partial.length === 8,
+    );
   }
 });
 
@@ -96,13 +95,10 @@ Deno.test("LengthFieldDecoder rejects a length below zero after adjustment and a
   assertEverySplit("len:u32be,adj=-4", b([0, 0, 0, 4]), [frame("")]);
   using d = new FrameDecoder("len:u32be,adj=-4");
   d.push(b([0, 0, 0, 0, 9]));
-  try {
-    d.decode();
-  } catch (e) {
-    assert.ok(e instanceof FrameCorruptError);
-    assert.equal(e.offset, 0);
-    assert.match(e.reason, /negative/);
-  }
+  assert.throws(
+    () => d.decode(),
+    (e: unknown) => e instanceof FrameCorruptError && e.offset === 0 && /negative/.test(e.reason),
+  );
 });
 
 Deno.test("LengthFieldDecoder rejects adjustments at the i32 extremes when it is created", () => {

@@ -34,23 +34,22 @@ Deno.test({
     try {
       for (let i = 0; i < N; i++) clients.push(await connect({ port, timeout: 5000 }));
       // Each client sends one byte and waits (bounded) for its echo.
+      let servedSoFar = 0;
       const echoed = clients.map(async (c, i) => {
         await c.writeAll(new Uint8Array([i]));
         const got = await c.readFull(new Uint8Array(1), { timeout: 20000 });
+        if (got![0] === i) servedSoFar++;
         return got![0] === i;
       });
-      const first = await Promise.race([
-        Promise.all(echoed),
-        new Promise((r) => setTimeout(r, 1500)),
-      ]);
-      assert.equal(first, undefined, "every client was served although the limit is 64 fds");
-      // Some were served, some wait in the backlog; the server reported EMFILE and lives.
-      const served = (await Promise.all(echoed.map((p) =>
-        Promise.race([
-          p,
-          new Promise((r) => setTimeout(() => r(false), 10)),
-        ])
-      ))).filter(Boolean).length;
+      // Wait (bounded, 10 s) until the first echoes arrive, then 500 ms more for the rest of
+      // the first wave.
+      for (let i = 0; i < 200 && servedSoFar === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      // Some were served, some wait in the backlog (64 fds cannot hold 100 connections); the
+      // server reported EMFILE and lives.
+      const served = servedSoFar;
       assert.ok(served > 0 && served < N, `served ${served}`);
       // The server reports its counters every few ms; wait (bounded) for one that saw EMFILE.
       const latest = () => {

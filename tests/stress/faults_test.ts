@@ -29,7 +29,8 @@ function framedServer(extra: { idleTimeout?: number } = {}) {
 }
 
 Deno.test("slowloris clients (one byte per second) are closed by the idle timeout while others are served", async () => {
-  const { server, errors } = framedServer({ idleTimeout: 300 });
+  // 600 ms: well under the slowloris gap (1 s), well over any pause of the normal clients.
+  const { server, errors } = framedServer({ idleTimeout: 600 });
   await using _ = server;
   const SLOW = 20;
   const header = new FrameEncoder(SPEC).encode(new Uint8Array(100)); // header + body, sent 1 B/s
@@ -65,7 +66,7 @@ Deno.test("slowloris clients (one byte per second) are closed by the idle timeou
       return await p;
     }),
   );
-  // Each slowloris got the first byte in, then the 300 ms idle timeout closed it; its second
+  // Each slowloris got the first byte in, then the 600 ms idle timeout closed it; its second
   // write (a second later) failed.
   for (const s of slow) {
     assert.ok(s.closedAfterMs > 0, "a slowloris connection was never closed");

@@ -23,7 +23,7 @@ export interface LocalDns extends AsyncDisposable {
 }
 
 /** Decode the question name of a DNS query; `null` when the packet is malformed. */
-function questionEnd(q: Uint8Array): { name: string; end: number } | null {
+function parseQuestion(q: Uint8Array): { name: string; end: number } | null {
   const labels: string[] = [];
   let i = 12;
   while (i < q.length && q[i] !== 0) {
@@ -72,7 +72,7 @@ export async function localDns(why: string): Promise<LocalDns | null> {
         return; // closed
       }
       const [q, from] = got;
-      const question = q.length >= 12 ? questionEnd(q) : null;
+      const question = q.length >= 12 ? parseQuestion(q) : null;
       if (!question) continue;
       queries.push(question.name);
       // Header: same ID; QR=1, opcode 0, RD copied, RA=1, RCODE=3 (NXDOMAIN); one question.

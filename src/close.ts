@@ -82,7 +82,8 @@ function sleep(ms: number): Promise<void> {
  * dropped and no `TIME_WAIT` is left behind. This is what the seeds get from `SO_LINGER`
  * {1, 0}, which Deno's `close()` cannot do (it sends a FIN first).
  *
- * @param conn A TCP `Deno.Conn` or sockkit wrapper. It is closed afterwards.
+ * @param conn A TCP `Deno.Conn` or sockkit wrapper. It is closed afterwards (a wrapper too: its
+ *   later calls throw its own `SocketStateError`).
  * @throws {TypeError} For a socket that is not a TCP connection.
  * @throws {StaleDescriptorError} When it is already closed (nothing else is touched).
  * @throws {SocketOptionError} When the disconnect fails (the connection is still closed).
@@ -130,8 +131,23 @@ export function abortConnection(conn: SocketLike): void {
     obj.close();
   } finally {
     markClosed(obj);
+    forgetWrapper(conn, obj);
   }
   if (failure) throw failure;
+}
+
+/**
+ * When `conn` is a wrapper around `obj` (a sockkit socket), close the wrapper too once `obj`
+ * is closed, so its own calls fail with its closed-state error rather than the runtime's "Bad
+ * resource ID". Every sockkit wrapper's close tolerates a socket that is already closed.
+ */
+function forgetWrapper(conn: SocketLike, obj: unknown): void {
+  if ((conn as unknown) === obj) return;
+  const close = (conn as { close?: () => unknown }).close;
+  if (typeof close !== "function") return;
+  try {
+    Promise.resolve(close.call(conn)).catch(() => {/* obj is closed already */});
+  } catch { /* obj is closed already */ }
 }
 
 /**
@@ -182,6 +198,18 @@ export async function closeGracefully(
   }
   const start = performance.now();
   resolveSocket(obj); // fail early (typed) if it is already closed
+  const r = await drainAndClose(obj, timeout, onTimeout, start);
+  forgetWrapper(conn, obj);
+  return r;
+}
+
+/** closeGracefully's work once its arguments are checked: half-close, wait, close. */
+async function drainAndClose(
+  obj: Deno.Conn,
+  timeout: number,
+  onTimeout: "abort" | "close",
+  start: number,
+): Promise<CloseReport> {
   // Deno's closeWrite waits for a pending write to finish (it needs the write half), and a
   // write to a peer that stopped reading never finishes: bound the wait by the timeout too.
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -269,6 +297,13 @@ function finish(
  */
 export async function closeSocket(socket: SocketLike): Promise<CloseReport> {
   const obj = unwrapSocket(socket);
+  const r = await closeFollowingLinger(obj);
+  forgetWrapper(socket, obj);
+  return r;
+}
+
+/** closeSocket's work on the Deno socket itself. */
+async function closeFollowingLinger(obj: ReturnType<typeof unwrapSocket>): Promise<CloseReport> {
   const linger = recordedLinger(obj);
   const start = performance.now();
   if (isTcpConn(obj) && typeof linger === "number") {

@@ -3,9 +3,13 @@ import {
   abortConnection,
   closeGracefully,
   closeSocket,
+  connect,
   endReason,
+  listen,
   setSocketOptions,
+  SocketStateError,
   StaleDescriptorError,
+  type TcpConnection,
   tcpInfo,
 } from "../mod.ts";
 import { tcpPair } from "./_tcp_pair.ts";
@@ -37,13 +41,33 @@ async function fillUntilBlocked(conn: Deno.Conn): Promise<void> {
   }
 }
 
-Deno.test("abortConnection makes the peer's read fail with ConnectionReset", async () => {
+Deno.test("abortConnection makes the peer's read fail with ConnectionReset, after the bytes sent before it", async () => {
   using p = await tcpPair();
   await p.client.write(new Uint8Array(100));
   abortConnection(p.client);
   const r = await readAll(p.server);
+  assert.equal(r.bytes, 100, "bytes queued before the RST are still read");
   assert.ok(r.error instanceof Deno.errors.ConnectionReset, String(r.error));
   assert.equal(endReason(p.server), "RST");
+});
+
+Deno.test("abortConnection after closeWrite resets the half-closed connection, and every later call is a typed error (TCP-04)", async () => {
+  using p = await tcpPair();
+  await p.client.closeWrite();
+  assert.equal(await p.server.read(new Uint8Array(4)), null, "our FIN arrives first");
+  abortConnection(p.client);
+  // The peer, still able to send after our FIN, finds the connection reset.
+  for (let i = 0; i < 100 && tcpInfo(p.server).state !== "CLOSED"; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(tcpInfo(p.server).state, "CLOSED");
+  await assert.rejects(p.server.write(new Uint8Array(4)), Deno.errors.BrokenPipe);
+  // Our side is closed: a second abort and a late closeWrite are typed errors, not crashes.
+  assert.throws(
+    () => abortConnection(p.client),
+    (e: unknown) => e instanceof StaleDescriptorError && e.problem === "closed",
+  );
+  await assert.rejects(p.client.closeWrite(), Deno.errors.BadResource);
 });
 
 Deno.test("abortConnection works through a wrapper and refuses non-TCP sockets", async () => {
@@ -58,6 +82,32 @@ Deno.test("abortConnection works through a wrapper and refuses non-TCP sockets",
     udp.close();
   }
   assert.throws(() => abortConnection(p.client), StaleDescriptorError, "a second abort is typed");
+});
+
+Deno.test("abortConnection on a sockkit connection leaves the wrapper closed with its own typed errors", async () => {
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  const conn = await connect({ port: server.addr.port });
+  await using peer = await accepted;
+  abortConnection(conn);
+  assert.ok(conn.closed);
+  await assert.rejects(
+    conn.write(new Uint8Array(1)),
+    (e: unknown) =>
+      e instanceof SocketStateError && e instanceof Deno.errors.BadResource && e.code === "EBADF",
+  );
+  await assert.rejects(conn.read(new Uint8Array(1)), SocketStateError);
+  await conn.close(); // a later close is harmless
+  await assert.rejects(peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
+  // The same for closeGracefully and closeSocket given the wrapper.
+  for (const close of [(c: TcpConnection) => closeGracefully(c), closeSocket]) {
+    const next = server.accept();
+    const c = await connect({ port: server.addr.port });
+    await using _p = await next;
+    await close(c);
+    assert.ok(c.closed, close.name);
+    await assert.rejects(c.write(new Uint8Array(1)), SocketStateError);
+  }
 });
 
 Deno.test("Deno's own close sends a FIN even with SO_LINGER 0, which is why abortConnection exists", async () => {

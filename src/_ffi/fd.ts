@@ -193,7 +193,15 @@ export const _discovery: {
   sweeps: number;
   /** Candidate descriptors checked one by one (hint, index, likely numbers, sweep matches). */
   probes: number;
-} = { sweeps: 0, probes: 0 };
+  /** Inodes currently claimed by a resolved object (entries of the owners map). */
+  readonly owned: number;
+} = {
+  sweeps: 0,
+  probes: 0,
+  get owned() {
+    return owners.size;
+  },
+};
 
 let scratch: {
   addr: Uint8Array;

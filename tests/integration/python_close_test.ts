@@ -3,7 +3,13 @@
  * close, a clean EOF after a graceful one.
  */
 import assert from "node:assert/strict";
-import { abortConnection, closeGracefully, closeSocket, setSocketOptions } from "../../mod.ts";
+import {
+  abortConnection,
+  closeGracefully,
+  closeSocket,
+  endReason,
+  setSocketOptions,
+} from "../../mod.ts";
 
 const PEER = `
 import socket, sys
@@ -91,3 +97,67 @@ Deno.test("python sees a clean EOF after closeSocket with linger 5 (the seeds' r
   });
   assert.equal(verdict, "EOF 5");
 });
+
+// TCP-16: a peer process killed in the middle of a stream. The kernel closes its socket: with
+// nothing unread that is a FIN, with bytes it never read an RST. endReason tells which.
+const VICTIM = `
+import socket, sys, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+c, _ = srv.accept()
+c.sendall(b"x" * 1000)
+if sys.argv[1] == "unread":
+    time.sleep(0.2)  # our bytes arrive and stay unread
+print("READY", flush=True)
+time.sleep(30)  # killed before this ends
+`;
+
+for (const mode of ["read-all", "unread"] as const) {
+  Deno.test(`a peer killed with SIGKILL mid-stream ends with ${mode === "unread" ? "RST" : "FIN"} (${mode}), as endReason reports`, async () => {
+    const child = new Deno.Command("python3", {
+      args: ["-c", VICTIM, mode],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const line = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(text); i++) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        text += value;
+      }
+      return text.match(re);
+    };
+    try {
+      const port = Number((await line(/^(\d+)\n/))![1]);
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      if (mode === "unread") await conn.write(new Uint8Array(100));
+      assert.ok(await line(/READY/));
+      child.kill("SIGKILL"); // by its own PID
+      await child.status;
+      const buf = new Uint8Array(4096);
+      let got = 0, error: unknown;
+      try {
+        for (let n; (n = await conn.read(buf)) !== null;) got += n;
+      } catch (e) {
+        error = e;
+      }
+      assert.equal(got, 1000, "the bytes sent before the kill are all read");
+      if (mode === "unread") {
+        assert.ok(error instanceof Deno.errors.ConnectionReset, String(error));
+        assert.equal(endReason(conn), "RST");
+      } else {
+        assert.equal(error, undefined);
+        assert.equal(endReason(conn, { bytesRead: got }), "FIN");
+      }
+      conn.close();
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await lines.cancel();
+    }
+  });
+}

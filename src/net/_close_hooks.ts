@@ -6,8 +6,9 @@
  * @module
  */
 
-import { closeSocket, endReason } from "../close.ts";
-import type { SocketLike } from "../socket_options.ts";
+import { closeGracefully, closeSocket, endReason } from "../close.ts";
+import { recordedLinger, type SocketLike } from "../socket_options.ts";
+import { pendingSendBytes } from "../tcp_info.ts";
 
 function ffiGranted(): boolean {
   try {
@@ -34,4 +35,39 @@ export function readEndReason(raw: Deno.Conn, bytesRead: number): string | null 
   } catch {
     return null;
   }
+}
+
+/** What {@linkcode closeAfterHandler} closes: a sockkit stream connection. */
+interface ServedConn {
+  readonly raw: Deno.Conn;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Close a connection whose serve handler has finished without losing what it sent. A close
+ * with unread input from the peer (a pipelined request, the rest of a rejected upload) makes
+ * the kernel send an RST, which throws away whatever of our reply it still holds. So when our
+ * bytes are not all acknowledged yet and no linger was set, half-close and wait, up to
+ * `timeout` ms, until they are or the peer closes, then close (the lingering close of nginx
+ * and Apache). Otherwise, and for Unix sockets or without `--allow-ffi`, close at once.
+ *
+ * @param conn The connection.
+ * @param timeout The longest wait (ms); 0 closes at once.
+ */
+export async function closeAfterHandler(conn: ServedConn, timeout: number): Promise<void> {
+  if (
+    timeout > 0 && !conn.closed && (conn.raw.remoteAddr as Deno.Addr).transport === "tcp" &&
+    ffiGranted() && recordedLinger(conn.raw) === undefined
+  ) {
+    try {
+      if (pendingSendBytes(conn.raw) > 0) {
+        await closeGracefully(conn, { timeout, onTimeout: "close" });
+        return;
+      }
+    } catch {
+      // Closed under us, or the descriptor cannot be found: the plain close below decides.
+    }
+  }
+  await conn.close().catch(() => {});
 }

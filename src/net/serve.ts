@@ -35,6 +35,7 @@ import { listen, type TcpConnection, type TcpListenOptions } from "./tcp.ts";
 import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.ts";
 import { ProxiedTcpConnection } from "./proxied_tcp.ts";
 import { readProxyHeader } from "../proxy_protocol.ts";
+import { closeAfterHandler } from "./_close_hooks.ts";
 
 /** Addresses of a connection that was dropped because of `maxConnections`. */
 export interface DropInfo {
@@ -72,6 +73,13 @@ export interface ServeCommonOptions {
   maxConnections?: number;
   /** How long shutdown waits for running handlers before closing their connections (ms). Default 5000. */
   shutdownTimeout?: number;
+  /**
+   * TCP, with `--allow-ffi`: when a handler returns before the peer has acknowledged all it
+   * sent, half-close and wait up to this long (ms) for the acknowledgement or the peer's close
+   * before closing, so that unread input from the peer cannot make the close an RST that
+   * discards the reply (a lingering close). 0 closes at once. Default 5000.
+   */
+  lingerTimeout?: number;
   /** Called with the bound address once listening. */
   onListen?: (addr: Deno.Addr) => void;
   /** Called for each dropped connection (see `maxConnections`). */
@@ -190,6 +198,14 @@ export function serve(
     );
   }
   const shutdownTimeout = options.shutdownTimeout ?? 5000;
+  const lingerTimeout = options.lingerTimeout ?? 5000;
+  if (
+    !(typeof lingerTimeout === "number" && lingerTimeout >= 0 && Number.isFinite(lingerTimeout))
+  ) {
+    throw new RangeError(
+      `Cannot serve: lingerTimeout must be a finite number of ms >= 0, got ${lingerTimeout}`,
+    );
+  }
   const userOnError = options.onError ?? ((e: unknown) => console.error("sockkit serve:", e));
   const listener = isUnix
     ? listenUnix(options as UnixListenOptions)
@@ -273,7 +289,7 @@ export function serve(
         active.delete(conn);
         counts.closed++;
         account(conn);
-        await conn.close().catch(() => {});
+        await closeAfterHandler(conn, lingerTimeout);
         if (conn !== accepted) await accepted.close().catch(() => {});
       }
     })();

@@ -156,3 +156,43 @@ Deno.test("serve stats count accepted, closed and bytes both ways", async () => 
     { accepted: 3, active: 0, closed: 3, dropped: 0, errors: 0, bytesRead: 30, bytesWritten: 30 },
   );
 });
+
+// TCP-05: a handler replies and returns while the client has sent bytes it never read (a
+// pipelined request) and is slow to read the reply. A plain close then is an RST that throws
+// away the part of the reply still in our send queue; serve's lingering close waits for it to
+// be acknowledged first.
+async function replyToSlowPipeliningClient(lingerTimeout: number) {
+  const SIZE = 32 << 20; // more than the socket buffers hold, so the reply is queued at close
+  await using server = serve(async (conn) => {
+    await conn.readFull(new Uint8Array(1)); // the first request; the second stays unread
+    await conn.writeAll(new Uint8Array(SIZE).fill(1));
+  }, { hostname: "127.0.0.1", port: 0, lingerTimeout });
+  await using c = await connect({ port: server.addr.port });
+  await c.writeAll(new Uint8Array([1]));
+  await sleep(20);
+  await c.writeAll(new Uint8Array([2]));
+  await sleep(300); // the handler has returned by now; its reply sits in the socket buffers
+  const buf = new Uint8Array(1 << 16);
+  let got = 0, error: unknown;
+  try {
+    for (let n; (n = await c.read(buf)) !== null;) got += n;
+  } catch (e) {
+    error = e;
+  }
+  return { size: SIZE, got, error };
+}
+
+Deno.test("serve's lingering close delivers the whole reply to a slow client that sent more than was read (TCP-05)", async () => {
+  const lingering = await replyToSlowPipeliningClient(5000);
+  assert.equal(lingering.got, lingering.size, String(lingering.error));
+  // The control: closing at once loses the tail of the reply to an RST.
+  const abrupt = await replyToSlowPipeliningClient(0);
+  assert.ok(abrupt.got < abrupt.size, `got all ${abrupt.got} bytes without lingering`);
+  assert.ok(abrupt.error instanceof Deno.errors.ConnectionReset, String(abrupt.error));
+});
+
+Deno.test("serve rejects a negative or non-finite lingerTimeout", () => {
+  for (const lingerTimeout of [-1, NaN, Infinity]) {
+    assert.throws(() => serve(() => {}, { port: 0, lingerTimeout }), RangeError);
+  }
+});

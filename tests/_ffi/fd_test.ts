@@ -10,6 +10,7 @@ import { DARWIN, LINUX } from "../../src/_ffi/constants.ts";
 import { getSocketOptions, setSocketOptions } from "../../src/socket_options.ts";
 import { StaleDescriptorError } from "../../src/socket_errors.ts";
 import { ssFds, ssName } from "./_ss.ts";
+import { jsonChild } from "../_child.ts";
 
 /** fd numbers of this process's TCP sockets as `ss -tlnpe` / `ss -tnpe` print them, by "local peer". */
 
@@ -247,26 +248,17 @@ Deno.test("without --allow-ffi, mod.ts imports and non-FFI parts work, and optio
 });
 
 /** Runs `_discovery_probe.ts` in a process of its own (see its header) and returns its report. */
-async function discoveryProbe() {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-ffi",
-      "--allow-read",
-      "--allow-run=ss",
-      new URL("./_discovery_probe.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+function discoveryProbe() {
+  return jsonChild<{
     fresh: { sweeps: number; fd: number; ss: number | undefined }[];
     reused: { fdA: number; fdB: number; sweeps: number; oldObject: string; newUntouched: boolean };
     closed: { first: string; afterMark: string };
-  };
+  }>(new URL("./_discovery_probe.ts", import.meta.url), [
+    "--allow-net",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-run=ss",
+  ]);
 }
 let probe: ReturnType<typeof discoveryProbe> | undefined;
 const probeReport = () => probe ??= discoveryProbe();

@@ -32,6 +32,7 @@ import {
   tcpInfo,
 } from "../../mod.ts";
 import { libc, openLibc } from "../../src/_ffi/libc.ts";
+import { jsonChild } from "../_child.ts";
 import { tcpPair } from "../_tcp_pair.ts";
 
 const C = socketConstants();
@@ -95,15 +96,19 @@ Deno.test("FFI-10: a libc that will not load gives LibcNotFoundError naming what
 });
 
 Deno.test("FFI-07/13: errno and the resolver's non-blocking buffers survive forced garbage collection", async () => {
-  const child = new URL("./_gc_child.ts", import.meta.url);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-net=127.0.0.1", "--v8-flags=--expose-gc", child.href],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+  const r = await jsonChild<{
+    gc: boolean;
+    errnoCalls: number;
+    errnoWrong: number;
+    resolverCalls: number;
+    addrinfoWrong: number;
+    nameinfoWrong: number;
+    wrongSamples: string[];
+  }>(new URL("./_gc_child.ts", import.meta.url), [
+    "--allow-ffi",
+    "--allow-net=127.0.0.1",
+    "--v8-flags=--expose-gc",
+  ]);
   assert.equal(r.gc, true, "the child must run with gc() exposed");
   assert.deepEqual(
     {

@@ -5,25 +5,18 @@
  * Short by default (3,000 cycles); `STRESS_FULL=1` runs 20,000.
  */
 import assert from "node:assert/strict";
+import { jsonChild } from "../_child.ts";
 
 const FULL = Deno.env.get("STRESS_FULL") === "1";
 const CYCLES = FULL ? 20_000 : 3_000;
 
 Deno.test(`${CYCLES} connect/close cycles with options set leave no descriptor or heap behind`, async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--v8-flags=--expose-gc",
-      new URL("./_cycles_child.ts", import.meta.url).pathname,
-      String(CYCLES),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+  type Snapshot = { fds: number; heap: number; owned: number };
+  const r = await jsonChild<{ cycles: number; before: Snapshot; after: Snapshot }>(
+    new URL("./_cycles_child.ts", import.meta.url),
+    ["-A", "--v8-flags=--expose-gc"],
+    [String(CYCLES)],
+  );
   assert.equal(r.cycles, CYCLES);
   // The runtime may open a descriptor or two of its own on first use (thread-pool wakeups);
   // a leak would be one or more per cycle.

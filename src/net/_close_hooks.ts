@@ -10,7 +10,8 @@ import { closeGracefully, closeSocket, endReason } from "../close.ts";
 import { recordedLinger, type SocketLike } from "../socket_options.ts";
 import { pendingSendBytes } from "../tcp_info.ts";
 
-function ffiGranted(): boolean {
+/** Whether `--allow-ffi` is granted (socket options, TCP state, lingering close). */
+export function ffiGranted(): boolean {
   try {
     return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
   } catch {
@@ -41,6 +42,8 @@ export function readEndReason(raw: Deno.Conn, bytesRead: number): string | null 
 interface ServedConn {
   readonly raw: Deno.Conn;
   readonly closed: boolean;
+  readonly eof: boolean;
+  readonly bytesWritten: number;
   close(): Promise<void>;
 }
 
@@ -50,15 +53,17 @@ interface ServedConn {
  * the kernel send an RST, which throws away whatever of our reply it still holds. So when our
  * bytes are not all acknowledged yet and no linger was set, half-close and wait, up to
  * `timeout` ms, until they are or the peer closes, then close (the lingering close of nginx
- * and Apache). Otherwise, and for Unix sockets or without `--allow-ffi`, close at once.
+ * and Apache). Otherwise close at once: for Unix sockets, when nothing was written, when the
+ * peer's end of stream was already read (no input can be left unread), and with `timeout` 0
+ * (which the caller passes without `--allow-ffi`).
  *
  * @param conn The connection.
  * @param timeout The longest wait (ms); 0 closes at once.
  */
 export async function closeAfterHandler(conn: ServedConn, timeout: number): Promise<void> {
   if (
-    timeout > 0 && !conn.closed && (conn.raw.remoteAddr as Deno.Addr).transport === "tcp" &&
-    ffiGranted() && recordedLinger(conn.raw) === undefined
+    timeout > 0 && !conn.closed && !conn.eof && conn.bytesWritten > 0 &&
+    (conn.raw.remoteAddr as Deno.Addr).transport === "tcp" && recordedLinger(conn.raw) === undefined
   ) {
     try {
       if (pendingSendBytes(conn.raw) > 0) {
@@ -66,7 +71,7 @@ export async function closeAfterHandler(conn: ServedConn, timeout: number): Prom
         return;
       }
     } catch {
-      // Closed under us, or the descriptor cannot be found: the plain close below decides.
+      // Closed under us, the descriptor cannot be found, or FFI was revoked: close plainly.
     }
   }
   await conn.close().catch(() => {});

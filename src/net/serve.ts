@@ -35,7 +35,7 @@ import { listen, type TcpConnection, type TcpListenOptions } from "./tcp.ts";
 import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.ts";
 import { ProxiedTcpConnection } from "./proxied_tcp.ts";
 import { readProxyHeader } from "../proxy_protocol.ts";
-import { closeAfterHandler } from "./_close_hooks.ts";
+import { closeAfterHandler, ffiGranted } from "./_close_hooks.ts";
 
 /** Addresses of a connection that was dropped because of `maxConnections`. */
 export interface DropInfo {
@@ -206,6 +206,8 @@ export function serve(
       `Cannot serve: lingerTimeout must be a finite number of ms >= 0, got ${lingerTimeout}`,
     );
   }
+  // Asked once: the lingering close needs FFI (SIOCOUTQ); without it connections close at once.
+  const lingerWait = lingerTimeout > 0 && ffiGranted() ? lingerTimeout : 0;
   const userOnError = options.onError ?? ((e: unknown) => console.error("sockkit serve:", e));
   const listener = isUnix
     ? listenUnix(options as UnixListenOptions)
@@ -289,7 +291,7 @@ export function serve(
         active.delete(conn);
         counts.closed++;
         account(conn);
-        await closeAfterHandler(conn, lingerTimeout);
+        await closeAfterHandler(conn, lingerWait);
         if (conn !== accepted) await accepted.close().catch(() => {});
       }
     })();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { serve } from "../../src/net/serve.ts";
 import { connect, type TcpConnection } from "../../src/net/tcp.ts";
 import { SocketTimeoutError } from "../../src/net/errors.ts";
+import { tcpInfo } from "../../src/tcp_info.ts";
 import { FrameEncoder, wasmMemoryBytes } from "../../src/framing/codec.ts";
 import framedEcho, { peak, SPEC } from "../stress/_framed_echo_handler.ts";
 
@@ -157,21 +158,28 @@ Deno.test("serve stats count accepted, closed and bytes both ways", async () => 
   );
 });
 
-// TCP-05: a handler replies and returns while the client has sent bytes it never read (a
-// pipelined request) and is slow to read the reply. A plain close then is an RST that throws
-// away the part of the reply still in our send queue; serve's lingering close waits for it to
-// be acknowledged first.
+// TCP-05: a handler replies and returns while the client has sent a byte it never read (a
+// pipelined request) and has not read the reply yet. The reply (1 MiB) fits in the server's
+// send buffer (2 MiB) but not in the client's receive buffer (128 KiB), so part of it is still
+// queued on our side when the handler returns. A plain close then is an RST that throws that
+// part away; serve's lingering close waits until it is acknowledged.
 async function replyToSlowPipeliningClient(lingerTimeout: number) {
-  const SIZE = 32 << 20; // more than the socket buffers hold, so the reply is queued at close
+  const SIZE = 1 << 20;
+  let returned!: () => void;
+  const handlerDone = new Promise<void>((r) => returned = r);
   await using server = serve(async (conn) => {
     await conn.readFull(new Uint8Array(1)); // the first request; the second stays unread
-    await conn.writeAll(new Uint8Array(SIZE).fill(1));
-  }, { hostname: "127.0.0.1", port: 0, lingerTimeout });
-  await using c = await connect({ port: server.addr.port });
+    await conn.writeAll(new Uint8Array(SIZE).fill(1)); // completes: the send buffer holds it
+    returned();
+  }, { hostname: "127.0.0.1", port: 0, lingerTimeout, sendBufferSize: 1 << 20 });
+  await using c = await connect({ port: server.addr.port, receiveBufferSize: 1 << 16 });
   await c.writeAll(new Uint8Array([1]));
   await sleep(20);
   await c.writeAll(new Uint8Array([2]));
-  await sleep(300); // the handler has returned by now; its reply sits in the socket buffers
+  await handlerDone;
+  // Let the close happen before reading: an RST reaches us at once (state CLOSED); a lingering
+  // close sends nothing yet (its FIN waits behind the data).
+  for (let i = 0; i < 100 && tcpInfo(c).state !== "CLOSED"; i++) await sleep(5);
   const buf = new Uint8Array(1 << 16);
   let got = 0, error: unknown;
   try {
@@ -185,8 +193,9 @@ async function replyToSlowPipeliningClient(lingerTimeout: number) {
 Deno.test("serve's lingering close delivers the whole reply to a slow client that sent more than was read (TCP-05)", async () => {
   const lingering = await replyToSlowPipeliningClient(5000);
   assert.equal(lingering.got, lingering.size, String(lingering.error));
-  // The control: closing at once loses the tail of the reply to an RST.
+  // The control: closing at once loses the queued part of the reply to an RST.
   const abrupt = await replyToSlowPipeliningClient(0);
+  console.log(`TCP-05: lingering ${lingering.got}/${lingering.size}, abrupt ${abrupt.got}/${abrupt.size}`);
   assert.ok(abrupt.got < abrupt.size, `got all ${abrupt.got} bytes without lingering`);
   assert.ok(abrupt.error instanceof Deno.errors.ConnectionReset, String(abrupt.error));
 });

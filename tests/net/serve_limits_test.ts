@@ -195,7 +195,9 @@ Deno.test("serve's lingering close delivers the whole reply to a slow client tha
   assert.equal(lingering.got, lingering.size, String(lingering.error));
   // The control: closing at once loses the queued part of the reply to an RST.
   const abrupt = await replyToSlowPipeliningClient(0);
-  console.log(`TCP-05: lingering ${lingering.got}/${lingering.size}, abrupt ${abrupt.got}/${abrupt.size}`);
+  console.log(
+    `TCP-05: lingering ${lingering.got}/${lingering.size}, abrupt ${abrupt.got}/${abrupt.size}`,
+  );
   assert.ok(abrupt.got < abrupt.size, `got all ${abrupt.got} bytes without lingering`);
   assert.ok(abrupt.error instanceof Deno.errors.ConnectionReset, String(abrupt.error));
 });

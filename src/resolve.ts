@@ -34,6 +34,7 @@ import {
   type RawAddrInfo,
   resolverConstants,
 } from "./_ffi/resolver.ts";
+import { ffiGranted } from "./_ffi/libc.ts";
 import { type ErrorExplanation, explainError } from "./errno.ts";
 
 /** The seeds' `struct hostent`, with addresses as text. */
@@ -120,14 +121,6 @@ export class ResolveError extends Deno.errors.NotFound {
       ? "HOST_NOT_FOUND"
       : "NO_RECOVERY";
     this.explanation = explainError(this.code);
-  }
-}
-
-function ffiGranted(): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  } catch {
-    return false;
   }
 }
 

@@ -74,6 +74,20 @@ export interface Libc {
 let opened: Libc | undefined;
 
 /**
+ * Whether `--allow-ffi` is granted, asked without a prompt. Callers with a non-FFI fallback
+ * (the resolver, the lingering close) check it first.
+ *
+ * @returns `true` when FFI calls are allowed.
+ */
+export function ffiGranted(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Open libc on first use and return it (cached afterwards).
  *
  * @returns The opened library.
@@ -101,8 +115,7 @@ export function libc(): Libc {
  * @throws {LibcNotFoundError} When none of `names` loads; `tried` lists them.
  */
 export function openLibc(C: SocketConstants, names: readonly string[] = C.libc): Libc {
-  const ffi = Deno.permissions.querySync({ name: "ffi" });
-  if (ffi.state !== "granted") throw new FfiPermissionError("load libc");
+  if (!ffiGranted()) throw new FfiPermissionError("load libc");
   const tried: string[] = [];
   let lastError: unknown;
   for (const name of names) {

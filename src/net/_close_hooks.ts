@@ -6,18 +6,10 @@
  * @module
  */
 
+import { ffiGranted } from "../_ffi/libc.ts";
 import { closeGracefully, closeSocket, endReason } from "../close.ts";
 import { recordedLinger, type SocketLike } from "../socket_options.ts";
 import { pendingSendBytes } from "../tcp_info.ts";
-
-/** Whether `--allow-ffi` is granted (socket options, TCP state, lingering close). */
-export function ffiGranted(): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  } catch {
-    return false;
-  }
-}
 
 /** Close through `closeSocket`; resolves once closed (at once unless a linger > 0 was set). */
 export async function closeRaw(raw: SocketLike): Promise<void> {

@@ -35,7 +35,8 @@ import { listen, type TcpConnection, type TcpListenOptions } from "./tcp.ts";
 import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.ts";
 import { ProxiedTcpConnection } from "./proxied_tcp.ts";
 import { readProxyHeader } from "../proxy_protocol.ts";
-import { closeAfterHandler, ffiGranted } from "./_close_hooks.ts";
+import { closeAfterHandler } from "./_close_hooks.ts";
+import { ffiGranted } from "../_ffi/libc.ts";
 
 /** Addresses of a connection that was dropped because of `maxConnections`. */
 export interface DropInfo {

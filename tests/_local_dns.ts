@@ -14,12 +14,15 @@
 
 const RESPONDER = "127.0.0.153";
 
+/** A rewrite of a command line (`cmd args` to the program and arguments actually run). */
+export type CommandWrap = (cmd: string, args: string[]) => [string, string[]];
+
 /** A running loopback DNS responder and the way to run commands against it. */
 export interface LocalDns extends AsyncDisposable {
   /** The names asked so far, in order (one per query, so A and AAAA each count). */
   readonly queries: string[];
   /** `cmd args` rewritten to run in the private mount namespace that uses the responder. */
-  wrap(cmd: string, args: string[]): [string, string[]];
+  wrap: CommandWrap;
 }
 
 /** Decode the question name of a DNS query; `null` when the packet is malformed. */

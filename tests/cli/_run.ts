@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { CommandWrap } from "../_local_dns.ts";
 
 export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 export const PERMS = [
@@ -26,11 +27,8 @@ export interface RunResult {
   stderr: string;
 }
 
-/** A command-line rewrite, e.g. `LocalDns.wrap` from `tests/_local_dns.ts`. */
-type Wrap = (cmd: string, args: string[]) => [string, string[]];
-
 /** Start `sockkit ARGS` with stdin, stdout and stderr piped and colours off. */
-function spawnSockkit(args: string[], wrap?: Wrap): Deno.ChildProcess {
+function spawnSockkit(args: string[], wrap?: CommandWrap): Deno.ChildProcess {
   const argv = ["run", ...PERMS, MAIN, ...args];
   const [command, rest] = wrap ? wrap(Deno.execPath(), argv) : [Deno.execPath(), argv];
   return new Deno.Command(command, {
@@ -47,7 +45,7 @@ function spawnSockkit(args: string[], wrap?: Wrap): Deno.ChildProcess {
  */
 export async function sockkit(
   args: string[],
-  options: { stdin?: string | Uint8Array; timeout?: number; wrap?: Wrap } = {},
+  options: { stdin?: string | Uint8Array; timeout?: number; wrap?: CommandWrap } = {},
 ): Promise<RunResult> {
   const child = spawnSockkit(args, options.wrap);
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 20000);

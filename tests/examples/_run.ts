@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { CommandWrap } from "../_local_dns.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 const td = new TextDecoder();
 
@@ -34,7 +36,7 @@ export interface SpawnOptions {
   /** Pipe stdin (default true). */
   stdin?: boolean;
   /** Rewrite the command line, e.g. `LocalDns.wrap` from `tests/_local_dns.ts`. */
-  wrap?: (cmd: string, args: string[]) => [string, string[]];
+  wrap?: CommandWrap;
 }
 
 /**

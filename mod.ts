@@ -1,44 +1,104 @@
 /**
  * sockkit: a Deno-native TCP/UDP socket toolkit with a WebAssembly core.
  *
- * It brings the Berkeley sockets course material to Deno: byte order and address functions
- * under their C names (computed in Wasm and identical to glibc), framing codecs, a growable
- * I/O buffer, and (through FFI) the socket options, close semantics and diagnostics that
- * Deno does not expose.
+ * This entry holds what a newcomer needs: sockets with timeouts and typed errors, a server
+ * loop, framing, the growable I/O buffer, the strict address parser, socket options and close
+ * semantics, name lookup and error explanations. Each idea has a subpath of its own with the
+ * rest of its API:
+ *
+ * | subpath | what it is for | permissions |
+ * |---|---|---|
+ * | `./net` | TCP, UDP and Unix sockets, `serve`, Workers | `--allow-net` (UDP: `--unstable-net`) |
+ * | `./codec` | frame codecs, `FramedConn`, `readExact`/`readUntil` | none |
+ * | `./buffer` | `IOBuffer`, the seeds' `CNetIOBuffer` done right | none |
+ * | `./addr` | strict address parsing, sockaddr packing, bulk byte order | none |
+ * | `./sockopt` | socket options, close semantics (RST, linger), `TCP_INFO` | `--allow-ffi` |
+ * | `./resolve` | `lookup`, `lookupHost`, `reverseLookup`, local addresses | `--allow-ffi` or read + net |
+ * | `./errno` | errno and Winsock codes with their meaning | none |
+ * | `./proxy` | PROXY protocol v1/v2 | none |
+ * | `./bsd` | the Berkeley sockets API under its C names, for ports of C programs | as `./net` |
+ * | `./portable` | the runtime-neutral part, for Node, Bun and browsers | none |
  *
  * @example
  * ```ts
- * import { htonl, inet_addr } from "./mod.ts";
- * // Host order is little-endian, so exactly as in C on x86 and ARM:
- * console.assert(htonl(0x7f000001) === inet_addr("127.0.0.1"));
+ * import assert from "node:assert/strict";
+ * import { connect, FramedConn, listen } from "./mod.ts";
+ * await using server = listen({ hostname: "127.0.0.1", port: 0 });
+ * const echo = (async () => {
+ *   using framed = new FramedConn(await server.accept(), "len:u16be");
+ *   for await (const frame of framed) await framed.writeFrame(frame);
+ * })();
+ * const client = new FramedConn(await connect({ port: server.addr.port }), "len:u16be");
+ * await client.writeFrame(new TextEncoder().encode("hello"));
+ * assert.equal(new TextDecoder().decode((await client.readFrame())!), "hello");
+ * client.close();
+ * await echo;
  * ```
  *
  * @module
  */
 
-export * from "./src/errors.ts";
-export * from "./src/io_buffer.ts";
-export * from "./src/proxy_protocol.ts";
-export * from "./src/framing/io.ts";
-export * from "./src/socket_options.ts";
-export * from "./src/close.ts";
-export * from "./src/tcp_info.ts";
-export * from "./src/socket_errors.ts";
-export * from "./src/framing/spec.ts";
-export * from "./src/framing/codec.ts";
-export * from "./src/framing/framed_conn.ts";
-export * from "./src/errno.ts";
-export * from "./src/net/mod.ts";
-export * from "./src/resolve.ts";
-export * from "./src/byte_order.ts";
-export * from "./src/address.ts";
-export * from "./src/sockaddr.ts";
-export { serveWorkers } from "./src/net/workers.ts";
+export {
+  bind,
+  connect,
+  connectUnix,
+  listen,
+  listenUnix,
+  serve,
+  serveWorkers,
+  SocketStateError,
+  SocketTimeoutError,
+  TcpConnection,
+  TcpServer,
+  UdpSocket,
+  UnixConnection,
+  UnixServer,
+} from "./src/net/mod.ts";
 export type {
+  ConnectionHandler,
+  Datagram,
+  EndReason,
+  Server,
+  ServeStats,
+  TcpConnectOptions,
+  TcpListenOptions,
+  TcpServeOptions,
+  UdpBindOptions,
+  UnixConnectOptions,
+  UnixListenOptions,
   WorkerServeOptions,
-  WorkerServer,
-  WorkerServeSettings,
-  WorkersStats,
-} from "./src/net/workers.ts";
-export { ProxiedTcpConnection } from "./src/net/proxied_tcp.ts";
-export type { ServeProxyProtocol, ServeStats } from "./src/net/serve.ts";
+} from "./src/net/mod.ts";
+export {
+  BufferedReader,
+  createCodec,
+  FrameCorruptError,
+  FramedConn,
+  FrameTooLongError,
+  IncompleteFrameError,
+  IncompleteReadError,
+  LimitOverrunError,
+  parseFrameSpec,
+  readExact,
+  writeAll,
+} from "./src/codec/mod.ts";
+export type { Codec, FramedConnOptions, FrameOptions } from "./src/codec/mod.ts";
+export { BufferOverflowError, IOBuffer } from "./src/buffer/mod.ts";
+export type { IOBufferOptions } from "./src/buffer/mod.ts";
+export { AddressSyntaxError, parseAddress, parseHostPort } from "./src/addr/mod.ts";
+export type { HostPort, IPAddress } from "./src/addr/mod.ts";
+export {
+  abortConnection,
+  closeGracefully,
+  closeSocket,
+  endReason,
+  FfiPermissionError,
+  getSocketOptions,
+  setSocketOptions,
+  SocketOptionError,
+  tcpInfo,
+} from "./src/sockopt/mod.ts";
+export type { SocketOptions, SocketOptionsReport, TcpInfo } from "./src/sockopt/mod.ts";
+export { lookup, lookupHost, ResolveError, reverseLookup } from "./src/resolve/mod.ts";
+export type { ResolvedAddress } from "./src/resolve/mod.ts";
+export { explainError } from "./src/errno/mod.ts";
+export type { ErrorExplanation } from "./src/errno/mod.ts";

@@ -6,7 +6,8 @@
  * deno bench -A bench/address_bench.ts
  * ```
  */
-import { AF_INET, inet_addr, inet_ntop, inet_pton, inetAddrMany, parseAddress } from "../mod.ts";
+import { AF_INET, inet_addr, inet_ntop, inet_pton, inetAddrMany } from "../src/bsd/mod.ts";
+import { parseAddress } from "../mod.ts";
 
 const COUNT = 1_000_000;
 let seed = 12345;

@@ -9,7 +9,8 @@
  * the Wasm core per value, and a plain TS swap. 64-bit: the Wasm core against BigInt
  * arithmetic. Bulk: `toNetworkOrder` (SIMD in the core) against a plain TS loop.
  */
-import { htonl, htonll, htons, toNetworkOrder } from "../mod.ts";
+import { htonl, htonll, htons } from "../src/bsd/mod.ts";
+import { toNetworkOrder } from "../src/addr/mod.ts";
 import { swapU16, swapU32, swapU64 } from "../wasm/byteorder.ts";
 
 const N = 1000;

@@ -7,7 +7,8 @@
  *
  * Run: deno bench -A bench/socket_options_bench.ts
  */
-import { setSocketOptions, type SetSocketOptionsConfig, type SocketOptions } from "../mod.ts";
+import { setSocketOptions, type SocketOptions } from "../mod.ts";
+import type { SetSocketOptionsConfig } from "../src/sockopt/mod.ts";
 
 const PAIRS = 500; // 1,000 connections in this process (500 client + 500 server)
 const FRESH = 200; // fresh connections measured one at a time while the 1,000 stay open

@@ -1,6 +1,6 @@
 // I/O buffer support: moves a buffer's unread bytes into a bigger (or the same) block.
 // The buffer's state (pointer, capacity, read and write index) lives on the JS side
-// (src/io_buffer.ts); the bytes live in blocks from alloc.ts.
+// (src/buffer/io_buffer.ts); the bytes live in blocks from alloc.ts.
 
 import { mem_alloc, mem_free, mem_usable_size } from "./alloc";
 import { BAD_ARGUMENT, BAD_HANDLE } from "./status";

@@ -20,10 +20,9 @@ import {
   inet_ntoa,
   inet_pton,
   ntohs,
-  packSockaddr,
-  parseHostPort,
-  unpackSockaddr,
-} from "../mod.ts";
+} from "../src/bsd/mod.ts";
+import { packSockaddr, unpackSockaddr } from "../src/addr/mod.ts";
+import { parseHostPort } from "../mod.ts";
 
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");

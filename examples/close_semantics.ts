@@ -25,8 +25,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { AnnotatedError } from "../src/net/mod.ts";
 import {
-  type AnnotatedError,
   closeSocket,
   connect,
   explainError,

@@ -10,7 +10,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { connect, explainError, formatExplanation, SocketTimeoutError } from "../mod.ts";
+import { connect, explainError, SocketTimeoutError } from "../mod.ts";
+import { formatExplanation } from "../src/errno/mod.ts";
 
 const { values } = parseArgs({
   options: {

@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { gethostbyname } from "../mod.ts";
+import { lookupHost } from "../mod.ts";
 
 const { values, positionals } = parseArgs({
   options: { host: { type: "string" }, port: { type: "string" } },
@@ -17,8 +17,8 @@ const { values, positionals } = parseArgs({
 });
 const name = positionals[0] ?? values.host ?? "localhost";
 try {
-  const host = await gethostbyname(name);
-  for (const addr of host.h_addr_list) console.log(`${host.h_name}: ${addr}`);
+  const host = await lookupHost(name);
+  for (const addr of host.addresses) console.log(`${host.name}: ${addr}`);
 } catch (e) {
   console.log(`gethostbyname failed: ${(e as Error).message}`);
   Deno.exitCode = 1;

@@ -9,10 +9,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { gethostname, getLocalAddresses } from "../mod.ts";
+import { getLocalAddresses, localHostname } from "../src/resolve/mod.ts";
 
 parseArgs({ options: { host: { type: "string" }, port: { type: "string" } } });
-const name = gethostname();
+const name = localHostname();
 const addrs = getLocalAddresses({ includeInternal: true });
 for (const a of addrs) {
   console.log(

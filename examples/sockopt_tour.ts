@@ -22,9 +22,9 @@ import {
   connect,
   listen,
   setSocketOptions,
-  type SocketLike,
   type SocketOptions,
 } from "../mod.ts";
+import type { SocketLike } from "../src/sockopt/mod.ts";
 
 const { values } = parseArgs({
   options: {

@@ -3,7 +3,7 @@
  * `inet_addr`, called through FFI (needs `--allow-ffi`; Linux with glibc only).
  *
  * Text is passed as UTF-8 with a terminating NUL, so callers must not pass text containing
- * U+0000 (C would stop reading there; see src/address.ts).
+ * U+0000 (C would stop reading there; see src/bsd/inet.ts).
  *
  * @module
  */

@@ -6,8 +6,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FrameDecoder } from "../src/framing/codec.ts";
-import type { FrameOptions } from "../src/framing/spec.ts";
+import { FrameDecoder } from "../src/codec/codec.ts";
+import type { FrameOptions } from "../src/codec/spec.ts";
 
 /** A decode outcome: a frame (hex) or an error (class name), in stream order. */
 export type DecodeEvent = string;

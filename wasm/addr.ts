@@ -1,6 +1,6 @@
 /**
  * Typed wrappers over the core's address exports (`core/addr.ts`): text in, bytes out and back,
- * through the core's scratch area. `src/address.ts` builds the public API on these.
+ * through the core's scratch area. `src/addr/ip.ts` and `src/bsd/inet.ts` builds the public API on these.
  *
  * Text crosses as one byte per UTF-16 code unit: ASCII as itself, anything else as 0xFF, which
  * every parser rejects (and `inet_aton` ignores after whitespace, as glibc does with any byte).

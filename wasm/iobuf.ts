@@ -1,6 +1,6 @@
 /**
  * Typed wrappers over the core's allocator (`core/alloc.ts`) and I/O buffer moves
- * (`core/iobuf.ts`). Pointers stay in `wasm/` and `src/io_buffer.ts`; results are numbers,
+ * (`core/iobuf.ts`). Pointers stay in `wasm/` and `src/buffer/io_buffer.ts`; results are numbers,
  * negative ones being {@linkcode Status} codes.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * Typed wrappers over the core's PROXY protocol exports (`core/proxy.ts`). This file turns
- * pointers and the static result struct into plain values; `src/proxy_protocol.ts` builds the
+ * pointers and the static result struct into plain values; `src/proxy/proxy_protocol.ts` builds the
  * public API on top of it.
  *
  * @module

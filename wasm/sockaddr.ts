@@ -1,6 +1,6 @@
 /**
  * Typed wrappers over the core's sockaddr exports (`core/sockaddr.ts`), through the scratch
- * area. `src/sockaddr.ts` builds `packSockaddr`/`unpackSockaddr` on these.
+ * area. `src/addr/sockaddr.ts` builds `packSockaddr`/`unpackSockaddr` on these.
  *
  * @module
  */

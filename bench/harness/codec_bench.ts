@@ -8,7 +8,8 @@
 //   frames_copyin   frames_batch plus copying the input into Wasm memory in 64 KiB pushes
 //   newline_simd    FrameDecoder("line").decodeBatch(): SIMD scan, every '\n' position
 //   newline_copyin  the same plus the copy into Wasm memory
-import { FrameDecoder, IOBuffer } from "../../mod.ts";
+import { FrameDecoder } from "../../src/codec/mod.ts";
+import { IOBuffer } from "../../mod.ts";
 
 const MiB = 1024 * 1024;
 const ITERS = Number(Deno.args[0] ?? 5);

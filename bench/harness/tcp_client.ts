@@ -2,7 +2,8 @@
 //   tcp_client.ts bulk PORT SECONDS | pingpong PORT SECONDS MAXCOUNT | frames PORT COUNT
 // It uses sockkit's wrapped connection (`connect` -> TcpConnection), as a user would, so the
 // bulk and pingpong rows measure the wrapper's overhead against plain Deno.
-import { connect, FrameEncoder, readExact } from "../../mod.ts";
+import { connect, readExact } from "../../mod.ts";
+import { FrameEncoder } from "../../src/codec/mod.ts";
 
 const [mode, portS, a3, a4] = Deno.args;
 const port = Number(portS);

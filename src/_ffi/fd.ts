@@ -36,13 +36,10 @@
 
 import { type Libc, libc } from "./libc.ts";
 import type { SocketConstants } from "./constants.ts";
-import { StaleDescriptorError } from "../socket_errors.ts";
+import { StaleDescriptorError } from "../sockopt/errors.ts";
 
-/** A Deno socket object: connection, listener or datagram endpoint. */
-export type DenoSocket = Deno.Conn | Deno.Listener | Deno.DatagramConn;
-
-/** A Deno socket, or a sockkit wrapper that exposes the Deno object as `raw`. */
-export type SocketLike = DenoSocket | { readonly raw: DenoSocket };
+import type { DenoSocket, SocketLike } from "../sockopt/types.ts";
+export type { DenoSocket, SocketLike } from "../sockopt/types.ts";
 
 /** The address family of a resolved socket. */
 export type SocketFamily = "IPv4" | "IPv6" | "unix";

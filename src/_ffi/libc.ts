@@ -24,7 +24,7 @@
  */
 
 import { constantsFor, type SocketConstants } from "./constants.ts";
-import { FfiPermissionError, LibcNotFoundError } from "../socket_errors.ts";
+import { FfiPermissionError, LibcNotFoundError } from "../sockopt/errors.ts";
 
 const SYMBOLS = {
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },

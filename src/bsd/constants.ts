@@ -30,7 +30,7 @@ export {
   INADDR_BROADCAST,
   INADDR_LOOPBACK,
   INADDR_NONE,
-} from "../address.ts";
+} from "./inet.ts";
 
 /** `AF_UNSPEC` (0): no family; `connect` to it dissolves a UDP socket's default peer. */
 export const AF_UNSPEC = 0;

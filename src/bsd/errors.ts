@@ -27,7 +27,7 @@
  * @module
  */
 
-import { errnoNumber, type ErrorExplanation, explainError } from "../errno.ts";
+import { errnoNumber, type ErrorExplanation, explainError } from "../errno/error_table.ts";
 
 /** The fields every error thrown by a bsd call carries. */
 export interface BsdErrorFields {

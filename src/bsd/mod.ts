@@ -3,8 +3,12 @@
  * `listen`, `accept`, `connect`, `send`, `recv`, `sendto`, `recvfrom`, `shutdown`,
  * `closesocket`/`close`, `setsockopt`, `getsockopt`, `getsockname`, `getpeername`,
  * `ioctlsocket(FIONBIO)`, `select`, `gethostname`, `gethostbyname`, `WSAStartup`/`WSACleanup`,
- * `WSAGetLastError`, `errno`, the constants, `sockaddr_in`, and the address and byte-order
- * helpers (`inet_addr`, `inet_ntoa`, `htons`, ...) so one import is enough.
+ * `getaddrinfo`, `getnameinfo`, `WSAGetLastError`, `errno`, the constants, `sockaddr_in`, and
+ * the address and byte-order functions (`inet_pton`, `inet_ntop`, `inet_aton`, `inet_addr`,
+ * `inet_ntoa`, `struct in_addr`, `htons`, `htonl`, `ntohs`, `ntohl`, `htonll`, `ntohll`,
+ * `AF_*`, `INADDR_*`), so one import is enough. Every C name of sockkit lives here, and only
+ * here; the rest of the library uses TypeScript names (`parseAddress` in `./addr`, `lookup`
+ * in `./resolve`, `closeSocket` in `./sockopt`).
  *
  * Import it as `@sockkit/sockkit/bsd`. The idiomatic sockkit API (`connect`, `listen`,
  * `serve`, ...) is the better choice for new code; this module is for ports and teaching.
@@ -58,5 +62,5 @@ export * from "./sockaddr.ts";
 export * from "./winsock.ts";
 export * from "./socket.ts";
 export * from "./netdb.ts";
-export { InAddr, inet_addr, inet_aton, inet_ntoa, inet_ntop, inet_pton } from "../address.ts";
-export { htonl, htons, ntohl, ntohs } from "../byte_order.ts";
+export * from "./inet.ts";
+export * from "./byte_order.ts";

@@ -1,9 +1,10 @@
 /**
- * `gethostname` and `gethostbyname` for the bsd module, with C's `hostent` shape: the
+ * `gethostname`, `gethostbyname`, `getaddrinfo` and `getnameinfo` for the bsd module, with C's
+ * `hostent` shape for `gethostbyname`: the
  * addresses in `h_addr_list` are 4-byte arrays in network order, so the seed's
  * `inet_ntoa(*(struct in_addr *)h_addr_list[i])` ports as `inet_ntoa(h.h_addr_list[i])`.
  *
- * Both go through sockkit's resolver (src/resolve.ts): the system resolver through FFI, or
+ * All go through sockkit's resolver (`./resolve`): the system resolver through FFI, or
  * `/etc/hosts` and DNS without it.
  *
  * Permissions: `gethostname` needs `--allow-sys=hostname`; `gethostbyname` needs `--allow-ffi`,
@@ -13,7 +14,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { gethostbyname } from "./netdb.ts";
- * import { inet_ntoa } from "../address.ts";
+ * import { inet_ntoa } from "./inet.ts";
  * const h = await gethostbyname("localhost");
  * assert.ok(h.h_addr_list.map((a) => inet_ntoa(a)).includes("127.0.0.1"));
  * ```
@@ -21,8 +22,16 @@
  * @module
  */
 
-import { gethostbyname as resolveHost, gethostname as hostName } from "../resolve.ts";
-import { inet_pton } from "../address.ts";
+import {
+  localHostname,
+  lookup,
+  lookupHost,
+  type LookupOptions,
+  type ResolvedAddress,
+  reverseLookup,
+  type ReverseLookupOptions,
+} from "../resolve/resolve.ts";
+import { inet_pton } from "./inet.ts";
 import { recordError } from "./errors.ts";
 import { checkStarted } from "./winsock.ts";
 
@@ -56,7 +65,7 @@ export interface hostent {
 export function gethostname(): string {
   checkStarted("gethostname");
   try {
-    return hostName();
+    return localHostname();
   } catch (e) {
     throw recordError("gethostname", e);
   }
@@ -83,17 +92,82 @@ export function gethostname(): string {
 export async function gethostbyname(name: string): Promise<hostent> {
   checkStarted("gethostbyname");
   try {
-    const h = await resolveHost(name);
+    const h = await lookupHost(name);
     return {
-      h_name: h.h_name,
-      h_aliases: h.h_aliases,
-      h_addrtype: h.h_addrtype,
-      h_length: h.h_length,
-      h_addr_list: h.h_addr_list.map((a) => inet_pton(2, a)).filter((b): b is Uint8Array =>
+      h_name: h.name,
+      h_aliases: h.aliases,
+      h_addrtype: 2,
+      h_length: 4,
+      h_addr_list: h.addresses.map((a) => inet_pton(2, a)).filter((b): b is Uint8Array =>
         b !== null
       ),
     };
   } catch (e) {
     throw recordError("gethostbyname", e);
+  }
+}
+
+/**
+ * Resolves a host and service to socket addresses (`getaddrinfo(node, service, hints, res)`),
+ * returning the list C walks through `ai_next`. The same resolver as `lookup` in `./resolve`.
+ *
+ * @param node A host name or numeric address text.
+ * @param service A port number or service name (`"http"`; names need `--allow-ffi`).
+ * @param hints Family, socket type, `AI_CANONNAME`, `AI_NUMERICHOST`.
+ * @returns Every address, in the resolver's order.
+ * @throws {BsdError} `HOST_NOT_FOUND` / `WSAHOST_NOT_FOUND` (11001) when the name is unknown,
+ *   with the code stored for `WSAGetLastError()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getaddrinfo } from "./netdb.ts";
+ * const [first] = await getaddrinfo("127.0.0.1", "80", { socktype: "stream" });
+ * assert.equal(first.address, "127.0.0.1");
+ * assert.equal(first.port, 80);
+ * ```
+ */
+export async function getaddrinfo(
+  node: string,
+  service?: string | number,
+  hints: LookupOptions = {},
+): Promise<ResolvedAddress[]> {
+  checkStarted("getaddrinfo");
+  try {
+    return await lookup(node, service, hints);
+  } catch (e) {
+    throw recordError("getaddrinfo", e);
+  }
+}
+
+/**
+ * Turns an address and port back into host and service names (`getnameinfo(sa, ...)`). The
+ * same resolver as `reverseLookup` in `./resolve`.
+ *
+ * @param addr The numeric address text and port.
+ * @param flags `NI_NUMERICHOST`, `NI_NUMERICSERV` and `NI_NAMEREQD`, spelled as options.
+ * @returns `{ host, service }`.
+ * @throws {BsdError} When `nameRequired` is set and the address has no name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getnameinfo } from "./netdb.ts";
+ * const r = await getnameinfo({ hostname: "127.0.0.1", port: 80 }, {
+ *   numericHost: true,
+ *   numericService: true,
+ * });
+ * assert.deepEqual(r, { host: "127.0.0.1", service: "80" });
+ * ```
+ */
+export async function getnameinfo(
+  addr: { hostname: string; port: number },
+  flags: ReverseLookupOptions & Pick<LookupOptions, "resolver"> = {},
+): Promise<{ host: string; service: string }> {
+  checkStarted("getnameinfo");
+  try {
+    return await reverseLookup(addr, flags);
+  } catch (e) {
+    throw recordError("getnameinfo", e);
   }
 }

@@ -19,8 +19,8 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { sockaddr_in } from "./sockaddr.ts";
- * import { AF_INET, inet_addr } from "../address.ts";
- * import { htons, ntohs } from "../byte_order.ts";
+ * import { AF_INET, inet_addr } from "./inet.ts";
+ * import { htons, ntohs } from "./byte_order.ts";
  * const ServerAddr = new sockaddr_in(); // memset(&ServerAddr, 0, sizeof(ServerAddr))
  * ServerAddr.sin_family = AF_INET;
  * ServerAddr.sin_addr.s_addr = inet_addr("127.0.0.1");
@@ -32,8 +32,8 @@
  * @module
  */
 
-import { AF_INET, AF_INET6, InAddr, inet_ntop, inet_pton } from "../address.ts";
-import { htons, ntohs } from "../byte_order.ts";
+import { AF_INET, AF_INET6, InAddr, inet_ntop, inet_pton } from "./inet.ts";
+import { htons, ntohs } from "./byte_order.ts";
 import { fail } from "./errors.ts";
 
 /** The size of `struct sockaddr_in` (16). */
@@ -227,8 +227,8 @@ export function decodeSockaddr(call: string, addr: SockaddrLike): DecodedAddr {
  * ```ts
  * import assert from "node:assert/strict";
  * import { fillSockaddr, sockaddr_in } from "./sockaddr.ts";
- * import { inet_ntoa } from "../address.ts";
- * import { ntohs } from "../byte_order.ts";
+ * import { inet_ntoa } from "./inet.ts";
+ * import { ntohs } from "./byte_order.ts";
  * const from = new sockaddr_in();
  * fillSockaddr(from, "127.0.0.1", 1292);
  * assert.equal(`${inet_ntoa(from.sin_addr)}:${ntohs(from.sin_port)}`, "127.0.0.1:1292");

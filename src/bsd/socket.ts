@@ -65,7 +65,7 @@
  * @module
  */
 
-import { AF_INET, AF_INET6, AF_UNIX } from "../address.ts";
+import { AF_INET, AF_INET6, AF_UNIX } from "./inet.ts";
 import {
   AF_UNSPEC,
   FIONBIO,
@@ -104,14 +104,14 @@ import {
 import { type BsdErrorFields, fail, recordError } from "./errors.ts";
 import { decodeSockaddr, fillSockaddr, type SockaddrLike } from "./sockaddr.ts";
 import { checkStarted, onLastCleanup } from "./winsock.ts";
-import { closeSocket } from "../close.ts";
+import { closeSocket } from "../sockopt/close.ts";
 import {
   getSocketOption,
   getSocketOptions,
   setSocketOption,
   setSocketOptions,
   socketConstants,
-} from "../socket_options.ts";
+} from "../sockopt/socket_options.ts";
 
 /** C's `struct linger`: `l_onoff` (0 or 1) and `l_linger` (seconds). */
 export interface linger {

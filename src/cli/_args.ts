@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { SocketOptions } from "../../mod.ts";
+import type { SocketOptions } from "../sockopt/mod.ts";
 
 /** A mistake in the command line. The command prints `message` as one line and exits with 2. */
 export class UsageError extends Error {

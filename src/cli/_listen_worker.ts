@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TcpConnection } from "../../mod.ts";
+import type { TcpConnection } from "../net/mod.ts";
 import { workerSession, type WorkerSessionSettings } from "./netcat.ts";
 
 const worker = Number(/sockkit-worker-(\d+)/.exec(self.name)?.[1] ?? -1);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ErrorExplanation, explainError } from "../../mod.ts";
+import { type ErrorExplanation, explainError } from "../errno/mod.ts";
 import { UsageError } from "./_args.ts";
 
 const enc = new TextEncoder();

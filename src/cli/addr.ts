@@ -6,17 +6,9 @@
  * @module
  */
 
-import {
-  AddressSyntaxError,
-  htons,
-  INADDR_NONE,
-  inet_addr,
-  inet_aton,
-  type IPAddress,
-  packSockaddr,
-  parseAddress,
-  parseHostPort,
-} from "../../mod.ts";
+import { AddressSyntaxError, type IPAddress, parseAddress, parseHostPort } from "../addr/mod.ts";
+import { htons, INADDR_NONE, inet_addr, inet_aton } from "../bsd/mod.ts";
+import { packSockaddr } from "../addr/mod.ts";
 import { bool, type Command, type FlagSpec, helpText, parseFlags, UsageError } from "./_args.ts";
 import { Output } from "./_output.ts";
 

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { bind, connect, FramedConn, listen, parseFrameSpec } from "../../mod.ts";
+import { bind, connect, listen } from "../net/mod.ts";
+import { FramedConn, parseFrameSpec } from "../codec/mod.ts";
 import {
   bool,
   type Command,

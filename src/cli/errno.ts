@@ -4,7 +4,8 @@
  * @module
  */
 
-import { explainError, formatExplanation } from "../../mod.ts";
+import { explainError } from "../errno/mod.ts";
+import { formatExplanation } from "../errno/mod.ts";
 import { bool, type Command, type FlagSpec, helpText, parseFlags, UsageError } from "./_args.ts";
 import { Output } from "./_output.ts";
 

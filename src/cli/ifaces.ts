@@ -4,7 +4,7 @@
  * @module
  */
 
-import { getLocalAddresses } from "../../mod.ts";
+import { getLocalAddresses } from "../resolve/mod.ts";
 import { bool, type Command, type FlagSpec, helpText, parseFlags, UsageError } from "./_args.ts";
 import { Output } from "./_output.ts";
 

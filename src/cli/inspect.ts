@@ -5,7 +5,8 @@
  * @module
  */
 
-import { connect, getSocketOptions, setSocketOptions, tcpInfo } from "../../mod.ts";
+import { connect } from "../net/mod.ts";
+import { getSocketOptions, setSocketOptions, tcpInfo } from "../sockopt/mod.ts";
 import {
   bool,
   type Command,

@@ -10,24 +10,18 @@ import {
   bind,
   connect,
   connectUnix,
-  FramedConn,
-  type FrameOptions,
-  FrameTooLongError,
-  getaddrinfo,
   listen,
   listenUnix,
-  parseFrameSpec,
-  ProxiedTcpConnection,
-  readProxyHeader,
-  type ServeProxyProtocol,
   serveWorkers,
-  setSocketOptions,
-  type SocketOptions,
-  type SocketOptionsReport,
   type TcpConnection,
   type UdpSocket,
   type UnixConnection,
-} from "../../mod.ts";
+} from "../net/mod.ts";
+import { FramedConn, type FrameOptions, FrameTooLongError, parseFrameSpec } from "../codec/mod.ts";
+import { lookup } from "../resolve/mod.ts";
+import { setSocketOptions, type SocketOptions, type SocketOptionsReport } from "../sockopt/mod.ts";
+import { ProxiedTcpConnection, type ServeProxyProtocol } from "../net/mod.ts";
+import { readProxyHeader } from "../proxy/mod.ts";
 import {
   bool,
   type Command,
@@ -706,7 +700,7 @@ async function listenUdp(s: Session, target: { hostname: string; port: number })
 }
 
 async function connectUdp(s: Session, target: { hostname: string; port: number }) {
-  const [first] = await getaddrinfo(target.hostname, undefined, { socktype: "dgram" });
+  const [first] = await lookup(target.hostname, undefined, { socktype: "dgram" });
   const v6 = first.family === 6;
   const loopback = first.address === "::1" || first.address.startsWith("127.");
   const sock = bind({

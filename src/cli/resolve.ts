@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type AddrInfo, getaddrinfo, gethostbyname, type HostEnt } from "../../mod.ts";
+import { type HostInfo, lookup, lookupHost, type ResolvedAddress } from "../resolve/mod.ts";
 import {
   bool,
   type Command,
@@ -62,20 +62,27 @@ export const resolveCommand: Command = {
       throw new UsageError("-4 and -6 exclude each other", "resolve");
     }
     const family = bool(p, "4") ? 4 : bool(p, "6") ? 6 : 0;
-    let hostent: HostEnt | null = null;
+    let host: HostInfo | null = null;
     let hostentError: unknown = null;
     try {
-      hostent = await gethostbyname(name, { resolver });
+      host = await lookupHost(name, { resolver });
     } catch (e) {
       // A name with only IPv6 addresses has no hostent; getaddrinfo decides the outcome.
       hostentError = e;
     }
-    let list: AddrInfo[];
+    let list: ResolvedAddress[];
     try {
-      list = await getaddrinfo(name, str(p, "service"), { family, canonname: true, resolver });
+      list = await lookup(name, str(p, "service"), { family, canonname: true, resolver });
     } catch (e) {
       throw hostentError ?? e;
     }
+    const hostent = host && {
+      h_name: host.name,
+      h_aliases: host.aliases,
+      h_addrtype: 2,
+      h_length: 4,
+      h_addr_list: host.addresses,
+    };
     const out = new Output({ json: bool(p, "json") });
     if (out.json) {
       out.print(JSON.stringify({ name, hostent, addrinfo: list }) + "\n");

@@ -1,5 +1,5 @@
 /**
- * The link between the socket wrappers and src/close.ts (close semantics): `closeSocket`
+ * The link between the socket wrappers and src/sockopt/close.ts (close semantics): `closeSocket`
  * honours a linger recorded by `setSocketOptions` (0 sends an RST), and `endReason` tells a
  * peer's FIN from its RST after a read returned `null`.
  *
@@ -7,9 +7,10 @@
  */
 
 import { ffiGranted } from "../_ffi/libc.ts";
-import { closeGracefully, closeSocket, endReason } from "../close.ts";
-import { recordedLinger, type SocketLike } from "../socket_options.ts";
-import { pendingSendBytes } from "../tcp_info.ts";
+import { closeGracefully, closeSocket, endReason } from "../sockopt/close.ts";
+import { recordedLinger } from "../sockopt/socket_options.ts";
+import type { SocketLike } from "../sockopt/types.ts";
+import { pendingSendBytes } from "../sockopt/tcp_info.ts";
 
 /** Close through `closeSocket`; resolves once closed (at once unless a linger > 0 was set). */
 export async function closeRaw(raw: SocketLike): Promise<void> {

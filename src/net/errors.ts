@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type ErrorExplanation, explainError } from "../errno.ts";
+import { type ErrorExplanation, explainError } from "../errno/error_table.ts";
 
 /** The operation a socket timeout applies to. */
 export type TimeoutOperation =

@@ -34,7 +34,7 @@
 import { listen, type TcpConnection, type TcpListenOptions } from "./tcp.ts";
 import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.ts";
 import { ProxiedTcpConnection } from "./proxied_tcp.ts";
-import { readProxyHeader } from "../proxy_protocol.ts";
+import { readProxyHeader } from "../proxy/proxy_protocol.ts";
 import { closeAfterHandler } from "./_close_hooks.ts";
 import { ffiGranted } from "../_ffi/libc.ts";
 
@@ -131,7 +131,11 @@ export interface Server<A extends Deno.Addr = Deno.Addr> extends AsyncDisposable
   shutdown(): Promise<void>;
 }
 
-type Handler<C> = (conn: C) => void | Promise<void>;
+/**
+ * What {@linkcode serve} calls for each accepted connection. The connection is closed when the
+ * returned promise settles (or the function returns).
+ */
+export type ConnectionHandler<C> = (conn: C) => void | Promise<void>;
 type AnyConn = TcpConnection | UnixConnection;
 
 const PROXY_MODES = ["off", "v1", "v2", "auto"];
@@ -152,7 +156,7 @@ const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
  * import assert from "node:assert/strict";
  * import { serve } from "./serve.ts";
  * import { connect } from "./tcp.ts";
- * import { encodeProxyHeader } from "../proxy_protocol.ts";
+ * import { encodeProxyHeader } from "../proxy/proxy_protocol.ts";
  * const seen: string[] = [];
  * await using server = serve((conn) => {
  *   seen.push(conn.remoteAddr.hostname);
@@ -168,16 +172,16 @@ const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
  * ```
  */
 export function serve(
-  handler: Handler<TcpConnection>,
+  handler: ConnectionHandler<TcpConnection>,
   options?: TcpServeOptions,
 ): Server<Deno.NetAddr>;
 export function serve(
-  handler: Handler<UnixConnection>,
+  handler: ConnectionHandler<UnixConnection>,
   options: UnixServeOptions,
 ): Server<Deno.UnixAddr>;
 export function serve(
   // deno-lint-ignore no-explicit-any
-  handler: Handler<any>,
+  handler: ConnectionHandler<any>,
   options: TcpServeOptions | UnixServeOptions = {},
 ): Server {
   const max = options.maxConnections;

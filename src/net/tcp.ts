@@ -30,8 +30,12 @@
 
 import { annotateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout } from "./_deadline.ts";
-import { StreamConnection, type StreamTimeouts } from "./_stream.ts";
-import { applySocketOptions, type InlineSocketOptions, pickSocketOptions } from "./_options.ts";
+import { StreamConnection, type StreamTimeouts } from "./stream_connection.ts";
+import {
+  applySocketOptions,
+  type InlineSocketOptions,
+  pickSocketOptions,
+} from "./inline_options.ts";
 import { acceptUntilClosed, closeIgnoringBadResource } from "./_listener.ts";
 
 /** A TCP connection made by {@linkcode connect} or accepted by a {@linkcode TcpServer}. */

@@ -30,7 +30,11 @@
 
 import { annotateError, SocketStateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout, PendingOp, raceDeadline } from "./_deadline.ts";
-import { applySocketOptions, type InlineSocketOptions, pickSocketOptions } from "./_options.ts";
+import {
+  applySocketOptions,
+  type InlineSocketOptions,
+  pickSocketOptions,
+} from "./inline_options.ts";
 import { checkPort } from "./tcp.ts";
 import { closeIgnoringBadResource } from "./_listener.ts";
 

@@ -28,7 +28,7 @@
 
 import { annotateError, SocketTimeoutError } from "./errors.ts";
 import { checkTimeout, raceDeadline } from "./_deadline.ts";
-import { StreamConnection, type StreamTimeouts } from "./_stream.ts";
+import { StreamConnection, type StreamTimeouts } from "./stream_connection.ts";
 import { acceptUntilClosed, closeIgnoringBadResource } from "./_listener.ts";
 
 /** A Unix stream connection. */

@@ -38,7 +38,7 @@
  */
 
 import type { ServeStats, TcpServeOptions } from "./serve.ts";
-import { ProxyProtocolError } from "../errors.ts";
+import { ProxyProtocolError } from "../proxy/errors.ts";
 
 /** An error as it crosses from a worker (private wire format). */
 export interface WireError {

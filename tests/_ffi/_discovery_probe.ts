@@ -7,8 +7,8 @@
  * @module
  */
 import { _discovery, markClosed, resolveSocket } from "../../src/_ffi/fd.ts";
-import { getSocketOptions, setSocketOptions } from "../../src/socket_options.ts";
-import { StaleDescriptorError } from "../../src/socket_errors.ts";
+import { getSocketOptions, setSocketOptions } from "../../src/sockopt/socket_options.ts";
+import { StaleDescriptorError } from "../../src/sockopt/errors.ts";
 import { ssFds, ssName } from "./_ss.ts";
 
 const problem = (f: () => unknown) => {

@@ -5,20 +5,15 @@
  *
  * - errno: 10,000 failing `setsockopt` calls (a 4-byte `SO_LINGER`, EINVAL), with an `await`
  *   and a full GC every 500. The reported code must always be EINVAL.
- * - getaddrinfo / getnameinfo: the resolver's `nonblocking: true` symbols run on another
+ * - lookup / reverseLookup: the resolver's `nonblocking: true` symbols run on another
  *   thread. Their input buffers (host, service, hints, sockaddr) are not referenced by
  *   JavaScript once the call is under way, and GC runs while they are pending. Every answer
  *   must match its own input. Only numeric hosts are used, so no query leaves the machine.
  *
  * @module
  */
-import {
-  getaddrinfo,
-  getnameinfo,
-  setSocketOption,
-  socketConstants,
-  SocketOptionError,
-} from "../../mod.ts";
+import { lookup, reverseLookup, SocketOptionError } from "../../mod.ts";
+import { setSocketOption, socketConstants } from "../../src/sockopt/mod.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (typeof gc !== "function") {
@@ -67,21 +62,21 @@ for (let r = 0; r < ROUNDS; r++) {
     const port = 1000 + r * WIDTH + i;
     resolverCalls++;
     pending.push(
-      getaddrinfo(host, String(port), { socktype: "stream", resolver: "system" }).then(
+      lookup(host, String(port), { socktype: "stream", resolver: "system" }).then(
         (list) => {
           const ok = list.length > 0 &&
             list.every((a) => a.address === host && a.port === port);
           if (!ok) {
             addrinfoWrong++;
-            wrongSamples.push(`getaddrinfo ${host}:${port} -> ${JSON.stringify(list)}`);
+            wrongSamples.push(`lookup ${host}:${port} -> ${JSON.stringify(list)}`);
           }
         },
         (e) => {
           addrinfoWrong++;
-          wrongSamples.push(`getaddrinfo ${host}:${port} threw ${e}`);
+          wrongSamples.push(`lookup ${host}:${port} threw ${e}`);
         },
       ),
-      getnameinfo({ hostname: host, port }, {
+      reverseLookup({ hostname: host, port }, {
         numericHost: true,
         numericService: true,
         resolver: "system",
@@ -89,12 +84,12 @@ for (let r = 0; r < ROUNDS; r++) {
         (n) => {
           if (n.host !== host || n.service !== String(port)) {
             nameinfoWrong++;
-            wrongSamples.push(`getnameinfo ${host}:${port} -> ${JSON.stringify(n)}`);
+            wrongSamples.push(`reverseLookup ${host}:${port} -> ${JSON.stringify(n)}`);
           }
         },
         (e) => {
           nameinfoWrong++;
-          wrongSamples.push(`getnameinfo ${host}:${port} threw ${e}`);
+          wrongSamples.push(`reverseLookup ${host}:${port} threw ${e}`);
         },
       ),
     );

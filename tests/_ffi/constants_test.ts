@@ -7,8 +7,8 @@ import {
   LINUX_AARCH64,
   type SocketConstants,
 } from "../../src/_ffi/constants.ts";
-import { decodeTcpInfo } from "../../src/tcp_info.ts";
-import { UnsupportedPlatformError } from "../../src/socket_errors.ts";
+import { decodeTcpInfo } from "../../src/sockopt/tcp_info.ts";
+import { UnsupportedPlatformError } from "../../src/sockopt/errors.ts";
 
 Deno.test("constantsFor picks the table for each OS and CPU and refuses Windows", () => {
   assert.equal(constantsFor("linux", "x86_64"), LINUX);

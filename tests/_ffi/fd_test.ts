@@ -7,8 +7,8 @@ import {
   sockaddrKey,
 } from "../../src/_ffi/fd.ts";
 import { DARWIN, LINUX } from "../../src/_ffi/constants.ts";
-import { getSocketOptions, setSocketOptions } from "../../src/socket_options.ts";
-import { StaleDescriptorError } from "../../src/socket_errors.ts";
+import { getSocketOptions, setSocketOptions } from "../../src/sockopt/socket_options.ts";
+import { StaleDescriptorError } from "../../src/sockopt/errors.ts";
 import { ssFds, ssName } from "./_ss.ts";
 import { jsonChild } from "../_child.ts";
 

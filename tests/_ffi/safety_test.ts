@@ -23,14 +23,12 @@ import assert from "node:assert/strict";
 import * as bsd from "../../src/bsd/mod.ts";
 import {
   getSocketOption,
-  getSocketOptions,
   LibcNotFoundError,
   setSocketOption,
-  setSocketOptions,
   socketConstants,
   StaleDescriptorError,
-  tcpInfo,
-} from "../../mod.ts";
+} from "../../src/sockopt/mod.ts";
+import { getSocketOptions, setSocketOptions, tcpInfo } from "../../mod.ts";
 import { libc, openLibc } from "../../src/_ffi/libc.ts";
 import { jsonChild } from "../_child.ts";
 import { tcpPair } from "../_tcp_pair.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { localDns } from "../_local_dns.ts";
-import { parseHosts } from "../../src/resolve.ts";
+import { parseHosts } from "../../src/resolve/resolve.ts";
 import { example } from "./_run.ts";
 
 Deno.test("gethostbyname prints every address of a name from /etc/hosts, in both styles", async () => {

@@ -24,10 +24,13 @@ import {
 
 const decoder = new TextDecoder();
 const PROGRAM = (modUrl: string) => `
-import { htonl, inet_addr, inet_ntop, AF_INET6, inet_pton } from ${JSON.stringify(modUrl)};
-console.log(htonl(0x7f000001) === inet_addr("127.0.0.1"), inet_ntop(AF_INET6, inet_pton(AF_INET6, "::FFFF:7F00:1")!));
+import { parseAddress } from ${JSON.stringify(modUrl)};
+import { htonl, inet_addr, inet_ntop, AF_INET6, inet_pton } from ${
+  JSON.stringify(new URL("src/bsd/mod.ts", modUrl).href)
+};
+console.log(htonl(0x7f000001) === inet_addr("127.0.0.1"), inet_ntop(AF_INET6, inet_pton(AF_INET6, "::FFFF:7F00:1")!), parseAddress("::FFFF:7F00:1").text);
 `;
-const EXPECTED = "true ::ffff:127.0.0.1";
+const EXPECTED = "true ::ffff:127.0.0.1 ::ffff:127.0.0.1";
 
 Deno.test("mod.ts has a static, all-local module graph that embeds the Wasm bytes", async () => {
   const graph = await staticLocalGraph(new URL("mod.ts", root), /^file:/, ["--no-config"]);

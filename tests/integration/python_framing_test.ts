@@ -3,8 +3,8 @@
  * struct-packed length prefixes (`>I`, `<H`) and `readuntil` lines, in both directions.
  */
 import assert from "node:assert/strict";
-import { FramedConn } from "../../src/framing/framed_conn.ts";
-import { FrameDecoder, FrameEncoder } from "../../src/framing/codec.ts";
+import { FramedConn } from "../../src/codec/framed_conn.ts";
+import { FrameDecoder, FrameEncoder } from "../../src/codec/codec.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

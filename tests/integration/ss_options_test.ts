@@ -1,6 +1,7 @@
 /** Options and states checked from outside the process with `ss` and `/proc/net/tcp`. */
 import assert from "node:assert/strict";
-import { setSocketOptions, StaleDescriptorError } from "../../mod.ts";
+import { setSocketOptions } from "../../mod.ts";
+import { StaleDescriptorError } from "../../src/sockopt/mod.ts";
 
 async function ss(args: string[], port: number): Promise<string> {
   const out = await new Deno.Command("ss", { args: [...args, `sport = :${port}`] }).output();

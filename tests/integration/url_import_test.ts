@@ -9,10 +9,13 @@ import assert from "node:assert/strict";
 import { serveCheckout } from "../_http_serve.ts";
 
 const SCRIPT = (base: string) => `
-import { AF_INET6, htonl, inet_addr, inet_aton, inet_ntop, inet_pton, htonll, packSockaddr, toNetworkOrder } from "${base}/mod.ts";
+import { parseAddress } from "${base}/mod.ts";
+import { packSockaddr, toNetworkOrder } from "${base}/src/addr/mod.ts";
+import { AF_INET6, htonl, inet_addr, inet_aton, inet_ntop, inet_pton, htonll } from "${base}/src/bsd/mod.ts";
 const sa = packSockaddr({ transport: "tcp", hostname: "127.0.0.1", port: 5000 }, { layout: "linux" });
 console.log(JSON.stringify({
   same: htonl(0x7f000001) === inet_addr("127.0.0.1"),
+  strict: parseAddress("FE80::1%eth0").text,
   octal: inet_aton("010.0.0.1")?.join("."),
   v6: inet_ntop(AF_INET6, inet_pton(AF_INET6, "2001:DB8:0:0:1:0:0:1")),
   ll: htonll(0x0102030405060708n).toString(16),
@@ -46,6 +49,7 @@ Deno.test("mod.ts imported from an http:// URL served as text/plain runs its Was
     const result = JSON.parse(new TextDecoder().decode(out.stdout));
     assert.deepEqual(result, {
       same: true,
+      strict: "fe80::1%eth0",
       octal: "8.0.0.1",
       v6: "2001:db8::1:0:0:1",
       ll: "807060504030201",
@@ -54,6 +58,7 @@ Deno.test("mod.ts imported from an http:// URL served as text/plain runs its Was
     });
     // The modules really came over HTTP, the generated Wasm module among them.
     assert.ok(server.requested.includes("/mod.ts"));
+    assert.ok(server.requested.includes("/src/bsd/mod.ts"));
     assert.ok(server.requested.includes("/wasm/core_wasm.ts"));
     assert.ok(!server.requested.some((p) => p.endsWith(".wasm")), "no separate .wasm fetch");
   } finally {

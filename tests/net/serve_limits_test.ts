@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { serve } from "../../src/net/serve.ts";
 import { connect, type TcpConnection } from "../../src/net/tcp.ts";
 import { SocketTimeoutError } from "../../src/net/errors.ts";
-import { tcpInfo } from "../../src/tcp_info.ts";
-import { FrameEncoder, wasmMemoryBytes } from "../../src/framing/codec.ts";
+import { tcpInfo } from "../../src/sockopt/tcp_info.ts";
+import { FrameEncoder, wasmMemoryBytes } from "../../src/codec/codec.ts";
 import framedEcho, { peak, SPEC } from "../stress/_framed_echo_handler.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { serveWorkers } from "../../src/net/workers.ts";
 import { connect } from "../../src/net/tcp.ts";
-import { ProxyProtocolError } from "../../src/errors.ts";
+import { ProxyProtocolError } from "../../src/proxy/errors.ts";
 import { spawn } from "../stress/_subprocess.ts";
 
 const ECHO = new URL("../stress/_echo_handler.ts", import.meta.url);

@@ -6,7 +6,7 @@
  * @module
  */
 import type { TcpConnection } from "../../src/net/tcp.ts";
-import { FramedConn } from "../../src/framing/framed_conn.ts";
+import { FramedConn } from "../../src/codec/framed_conn.ts";
 
 /** The codec every stress test uses. */
 export const SPEC = "len:u32be,max=64KiB";

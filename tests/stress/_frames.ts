@@ -8,7 +8,7 @@
  * @module
  */
 import { connect, type TcpConnection } from "../../src/net/tcp.ts";
-import { FrameDecoder, FrameEncoder } from "../../src/framing/codec.ts";
+import { FrameDecoder, FrameEncoder } from "../../src/codec/codec.ts";
 import { mulberry32 } from "./fault_proxy.ts";
 import { SPEC } from "./_framed_echo_handler.ts";
 

@@ -15,7 +15,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { abortConnection } from "../../src/close.ts";
+import { abortConnection } from "../../src/sockopt/close.ts";
 
 /** What the proxy does to the bytes that cross it. Every probability is per forwarded chunk. */
 export interface FaultProxyOptions {

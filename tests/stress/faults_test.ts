@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { serve } from "../../src/net/serve.ts";
 import { connect } from "../../src/net/tcp.ts";
-import { abortConnection } from "../../src/close.ts";
-import { FrameEncoder } from "../../src/framing/codec.ts";
+import { abortConnection } from "../../src/sockopt/close.ts";
+import { FrameEncoder } from "../../src/codec/codec.ts";
 import { SocketTimeoutError } from "../../src/net/errors.ts";
 import framedEcho, { SPEC } from "./_framed_echo_handler.ts";
 import { runFramedClient } from "./_frames.ts";

@@ -1,0 +1,161 @@
+/**
+ * The errors of the frame codecs and the stream readers. They carry fields, not just a
+ * message, and extend the standard class that fits. Runtime-neutral (no `Deno.*`).
+ *
+ * @module
+ */
+
+/**
+ * A frame declares a length above the decoder's maximum.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLongError } from "./errors.ts";
+ * const e = new FrameTooLongError(70000, 65536);
+ * console.assert(e.message === "Cannot decode frame: declared length 70000 bytes exceeds maximum of 65536 bytes");
+ * ```
+ */
+export class FrameTooLongError extends RangeError {
+  /** The length the frame declared (or the bytes seen so far without a delimiter). */
+  readonly frameLength: number;
+  /** The configured maximum. */
+  readonly maxFrameLength: number;
+  constructor(frameLength: number, maxFrameLength: number, message?: string) {
+    super(
+      message ??
+        `Cannot decode frame: declared length ${frameLength} bytes exceeds maximum of ${maxFrameLength} bytes`,
+    );
+    this.name = "FrameTooLongError";
+    this.frameLength = frameLength;
+    this.maxFrameLength = maxFrameLength;
+  }
+}
+
+/**
+ * The stream ended before the requested number of bytes (or the delimiter) arrived.
+ * `partial` holds every byte that did arrive: nothing received is lost.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteReadError } from "./errors.ts";
+ * const e = new IncompleteReadError(new Uint8Array(3), 8);
+ * console.assert(e.partial.length === 3 && e.expected === 8);
+ * ```
+ */
+export class IncompleteReadError extends Error {
+  /** The bytes read before the end of the stream. */
+  readonly partial: Uint8Array;
+  /** The number of bytes that were expected, or `null` when reading up to a delimiter. */
+  readonly expected: number | null;
+  constructor(partial: Uint8Array, expected: number | null, message?: string) {
+    super(
+      message ??
+        (expected === null
+          ? `Cannot read until delimiter: stream ended after ${partial.length} bytes`
+          : `Cannot read exactly ${expected} bytes: stream ended after ${partial.length} bytes`),
+    );
+    this.name = "IncompleteReadError";
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A read up to a delimiter went past its limit without finding it.
+ *
+ * @example
+ * ```ts
+ * import { LimitOverrunError } from "./errors.ts";
+ * const e = new LimitOverrunError(4096, 4096);
+ * console.assert(e.consumed === 4096);
+ * ```
+ */
+export class LimitOverrunError extends Error {
+  /** Bytes examined (and still buffered) when the limit was hit. */
+  readonly consumed: number;
+  /** The limit. */
+  readonly limit: number;
+  constructor(consumed: number, limit: number, message?: string) {
+    super(
+      message ??
+        `Cannot find delimiter: scanned ${consumed} bytes, limit is ${limit} bytes`,
+    );
+    this.name = "LimitOverrunError";
+    this.consumed = consumed;
+    this.limit = limit;
+  }
+}
+
+/**
+ * A frame is malformed: a length that is negative after adjustment, a header stripped past
+ * the frame's end, a varint longer than 10 bytes, a bare LF in strict CRLF mode.
+ *
+ * @example
+ * ```ts
+ * import { FrameCorruptError } from "./errors.ts";
+ * const e = new FrameCorruptError("adjusted length is negative", 0);
+ * console.assert(e.reason === "adjusted length is negative" && e.offset === 0);
+ * ```
+ */
+export class FrameCorruptError extends Error {
+  /** What is wrong with the frame. */
+  readonly reason: string;
+  /** Offset in the stream (bytes since the decoder started) where the bad frame begins. */
+  readonly offset: number;
+  constructor(reason: string, offset: number, message?: string) {
+    super(message ?? `Cannot decode frame: ${reason} at stream offset ${offset}`);
+    this.name = "FrameCorruptError";
+    this.reason = reason;
+    this.offset = offset;
+  }
+}
+
+/**
+ * The stream ended in the middle of a frame: `leftover` bytes were received that do not
+ * make a whole frame. They are not lost: `partial` holds them.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteFrameError } from "./errors.ts";
+ * const e = new IncompleteFrameError(new Uint8Array(6));
+ * console.assert(e.leftover === 6 && e.message === "Cannot decode frame: stream ended with 6 bytes of an incomplete frame");
+ * ```
+ */
+export class IncompleteFrameError extends Error {
+  /** Number of bytes left over at the end of the stream. */
+  readonly leftover: number;
+  /** The leftover bytes themselves. */
+  readonly partial: Uint8Array;
+  constructor(partial: Uint8Array, message?: string) {
+    super(
+      message ??
+        `Cannot decode frame: stream ended with ${partial.length} bytes of an incomplete frame`,
+    );
+    this.name = "IncompleteFrameError";
+    this.leftover = partial.length;
+    this.partial = partial;
+  }
+}
+
+/**
+ * A frame spec text (`len:u32be,max=64KiB`) could not be parsed.
+ *
+ * @example
+ * ```ts
+ * import { FrameSpecSyntaxError } from "./errors.ts";
+ * const e = new FrameSpecSyntaxError("Cannot parse frame spec: unknown kind \"lenn\" at position 0", "lenn", 0);
+ * console.assert(e instanceof SyntaxError && e.position === 0);
+ * ```
+ */
+export class FrameSpecSyntaxError extends SyntaxError {
+  /** The spec text. */
+  readonly input: string;
+  /** Zero-based index of the offending character. */
+  readonly position: number;
+  constructor(message: string, input: string, position: number) {
+    super(message);
+    this.name = "FrameSpecSyntaxError";
+    this.input = input;
+    this.position = position;
+  }
+}

@@ -1,0 +1,473 @@
+/**
+ * Name resolution and host information: {@linkcode lookup} (C's `getaddrinfo`),
+ * {@linkcode lookupHost} (`gethostbyname`), {@linkcode reverseLookup} (`getnameinfo`),
+ * {@linkcode localHostname} (`gethostname`) and the machine's local addresses (the seeds'
+ * "local IP" example). The C names themselves, with the seeds' `hostent`, are in `./bsd`.
+ *
+ * Resolution goes through the system resolver, libc `getaddrinfo` via non-blocking FFI, so
+ * `/etc/hosts` and nsswitch apply exactly as for C programs (`Deno.resolveDns` only asks DNS).
+ * Without `--allow-ffi` it falls back to parsing `/etc/hosts` (needs `--allow-read`) and then
+ * `Deno.resolveDns` (needs `--allow-net`).
+ *
+ * Permissions: `--allow-ffi` (preferred) or `--allow-read` + `--allow-net` for the fallback;
+ * `--allow-sys` for `localHostname` and `getLocalAddresses`.
+ *
+ * @example The seeds' example 2: the local host name and its addresses
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lookupHost, localHostname } from "./resolve.ts";
+ * const name = localHostname();
+ * assert.ok(name.length > 0);
+ * const h = await lookupHost("localhost");
+ * assert.ok(h.addresses.includes("127.0.0.1"));
+ * ```
+ *
+ * @module
+ */
+
+import {
+  ffiGetaddrinfo,
+  ffiGethostname,
+  ffiGetnameinfo,
+  type GaiFailure,
+  type RawAddrInfo,
+  resolverConstants,
+} from "../_ffi/resolver.ts";
+import { ffiGranted } from "../_ffi/libc.ts";
+import { type ErrorExplanation, explainError } from "../errno/error_table.ts";
+
+/** A host's IPv4 addresses and names, from {@linkcode lookupHost}: the seeds' `struct hostent` with TypeScript names and addresses as text. */
+export interface HostInfo {
+  /** The official (canonical) name (C: `h_name`). */
+  name: string;
+  /** Other names for the host, from /etc/hosts when readable (C: `h_aliases`). */
+  aliases: string[];
+  /** The IPv4 addresses, dotted-decimal, in the resolver's order (C: `h_addr_list`). */
+  addresses: string[];
+}
+
+/** One result of {@linkcode lookup}. */
+export interface ResolvedAddress {
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** `"stream"`, `"dgram"`, `"raw"`, or the number for other types. */
+  socktype: "stream" | "dgram" | "raw" | number;
+  /** IP protocol number (6 TCP, 17 UDP). */
+  protocol: number;
+  /** The address as text. */
+  address: string;
+  /** The port (0 when no service was given). */
+  port: number;
+  /** IPv6 scope id, when non-zero. */
+  scopeId?: number;
+  /** The canonical name (first entry only, with `canonname: true`). */
+  canonname?: string;
+}
+
+/** Options for {@linkcode lookup}: the hints of C's `getaddrinfo`. */
+export interface LookupOptions {
+  /** 4, 6, or 0 for both. Default 0. */
+  family?: 0 | 4 | 6;
+  /** Restrict to one socket type. Default: every type. */
+  socktype?: "stream" | "dgram";
+  /** Ask for the canonical name (`AI_CANONNAME`). Default `false`. */
+  canonname?: boolean;
+  /** Only accept numeric host text, never resolve (`AI_NUMERICHOST`). Default `false`. */
+  numericHost?: boolean;
+  /** Which resolver: `"system"` (libc via FFI), `"fallback"` (/etc/hosts + DNS), or `"auto"` (system when `--allow-ffi` is granted). Default `"auto"`. */
+  resolver?: "auto" | "system" | "fallback";
+}
+
+/**
+ * Name resolution failed. It is a `Deno.errors.NotFound` when the name does not exist
+ * (`EAI_NONAME`/`EAI_NODATA`, the seeds' `HOST_NOT_FOUND` / `WSAHOST_NOT_FOUND` 11001), else a
+ * plain `Error`; `code` is the netdb name so `explainError(err)` gives the Winsock pair, and
+ * `gaiCode` is the EAI_* name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ResolveError } from "./resolve.ts";
+ * const e = new ResolveError("nowhere", "EAI_NONAME", "Name or service not known");
+ * assert.ok(e instanceof Deno.errors.NotFound);
+ * assert.equal(e.code, "HOST_NOT_FOUND");
+ * assert.equal(e.explanation?.wsaCode, 11001);
+ * ```
+ */
+export class ResolveError extends Deno.errors.NotFound {
+  /** The name that was looked up. */
+  readonly hostname: string;
+  /** The getaddrinfo code (`"EAI_NONAME"`, `"EAI_AGAIN"`, ...). */
+  readonly gaiCode: string;
+  /** The netdb (h_errno) name: `HOST_NOT_FOUND`, `TRY_AGAIN`, `NO_RECOVERY` or `NO_DATA`. */
+  readonly code: string;
+  /** The seeds' vocabulary for `code`. */
+  readonly explanation: ErrorExplanation | undefined;
+  constructor(hostname: string, gaiCode: string, detail: string) {
+    super(`Cannot resolve ${JSON.stringify(hostname)}: ${detail} (${gaiCode})`);
+    this.name = "ResolveError";
+    this.hostname = hostname;
+    this.gaiCode = gaiCode;
+    this.code = gaiCode === "EAI_AGAIN"
+      ? "TRY_AGAIN"
+      : gaiCode === "EAI_NODATA" || gaiCode === "EAI_ADDRFAMILY"
+      ? "NO_DATA"
+      : gaiCode === "EAI_NONAME"
+      ? "HOST_NOT_FOUND"
+      : "NO_RECOVERY";
+    this.explanation = explainError(this.code);
+  }
+}
+
+function useSystem(choice: LookupOptions["resolver"]): boolean {
+  if (choice === "system") return true;
+  if (choice === "fallback") return false;
+  return ffiGranted() && (Deno.build.os === "linux" || Deno.build.os === "darwin");
+}
+
+function isFailure(x: unknown): x is GaiFailure {
+  return typeof x === "object" && x !== null && "eai" in x;
+}
+
+const SOCKTYPE_NUM = { stream: 1, dgram: 2 } as const;
+const socktypeName = (n: number): ResolvedAddress["socktype"] =>
+  n === 1 ? "stream" : n === 2 ? "dgram" : n === 3 ? "raw" : n;
+
+/** One line of /etc/hosts. */
+export interface HostsEntry {
+  /** The address. */
+  address: string;
+  /** The canonical name (first name on the line). */
+  name: string;
+  /** The other names. */
+  aliases: string[];
+}
+
+/**
+ * Parse hosts(5) text: `address name [aliases...]`, `#` comments, blank lines.
+ *
+ * @param text The file's contents.
+ * @returns One entry per valid line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHosts } from "./resolve.ts";
+ * const e = parseHosts("# c\n127.0.0.1 localhost lh # x\n::1 ip6-localhost\n");
+ * assert.deepEqual(e[0], { address: "127.0.0.1", name: "localhost", aliases: ["lh"] });
+ * assert.equal(e.length, 2);
+ * ```
+ */
+export function parseHosts(text: string): HostsEntry[] {
+  const out: HostsEntry[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    if (!line) continue;
+    const [address, name, ...aliases] = line.split(/\s+/);
+    if (!name) continue;
+    out.push({ address, name, aliases });
+  }
+  return out;
+}
+
+async function readHosts(): Promise<HostsEntry[] | undefined> {
+  try {
+    if (Deno.permissions.querySync({ name: "read", path: "/etc/hosts" }).state !== "granted") {
+      return undefined;
+    }
+    return parseHosts(await Deno.readTextFile("/etc/hosts"));
+  } catch {
+    return undefined;
+  }
+}
+
+const isV4 = (s: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+const isV6 = (s: string) => s.includes(":");
+
+async function fallbackLookup(host: string, family: 0 | 4 | 6, numericOnly: boolean): Promise<
+  { addresses: { family: 4 | 6; address: string }[]; canonname: string; aliases: string[] }
+> {
+  if (isV4(host) || isV6(host)) {
+    return {
+      addresses: [{ family: isV4(host) ? 4 : 6, address: host }],
+      canonname: host,
+      aliases: [],
+    };
+  }
+  if (numericOnly) throw new ResolveError(host, "EAI_NONAME", "not a numeric address");
+  const lower = host.toLowerCase();
+  const hosts = (await readHosts()) ?? [];
+  const hits = hosts.filter((e) =>
+    e.name.toLowerCase() === lower || e.aliases.some((a) => a.toLowerCase() === lower)
+  );
+  const addresses: { family: 4 | 6; address: string }[] = [];
+  for (const e of hits) {
+    const f = isV6(e.address) ? 6 : 4;
+    if ((family === 0 || family === f) && !addresses.some((a) => a.address === e.address)) {
+      addresses.push({ family: f, address: e.address });
+    }
+  }
+  if (addresses.length) {
+    return {
+      addresses,
+      canonname: hits[0].name,
+      aliases: [...new Set(hits.flatMap((e) => [e.name, ...e.aliases]))].filter((n) =>
+        n !== hits[0].name
+      ),
+    };
+  }
+  for (const [f, type] of [[4, "A"], [6, "AAAA"]] as const) {
+    if (family !== 0 && family !== f) continue;
+    try {
+      for (const a of await Deno.resolveDns(host, type)) addresses.push({ family: f, address: a });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  if (!addresses.length) throw new ResolveError(host, "EAI_NONAME", "no address found");
+  return { addresses, canonname: host, aliases: [] };
+}
+
+/**
+ * Resolve `host` (and `service`) to socket addresses, as libc `getaddrinfo` does.
+ *
+ * Permissions: `--allow-ffi` for the system resolver; otherwise `--allow-read` (/etc/hosts)
+ * and `--allow-net` (DNS).
+ *
+ * @param host A name or IP literal.
+ * @param service A port number or service name (`"http"`; names need the system resolver).
+ * @param hints Family, socket type, canonical name, numeric-only, resolver choice.
+ * @returns Every address, in the resolver's order.
+ * @throws {ResolveError} (a `Deno.errors.NotFound`) when the name has no address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lookup } from "./resolve.ts";
+ * const r = await lookup("127.0.0.1", "80", { socktype: "stream" });
+ * assert.deepEqual([r[0].address, r[0].port, r[0].socktype], ["127.0.0.1", 80, "stream"]);
+ * ```
+ */
+export async function lookup(
+  host: string,
+  service?: string | number,
+  hints: LookupOptions = {},
+): Promise<ResolvedAddress[]> {
+  const family = hints.family ?? 0;
+  if (useSystem(hints.resolver)) {
+    const C = resolverConstants();
+    const r = await ffiGetaddrinfo(host, service === undefined ? null : String(service), {
+      family: family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC,
+      socktype: hints.socktype ? SOCKTYPE_NUM[hints.socktype] : 0,
+      flags: (hints.canonname ? C.AI_CANONNAME : 0) | (hints.numericHost ? 4 : 0),
+    });
+    if (isFailure(r)) throw new ResolveError(host, r.code, r.message);
+    return r.map((x: RawAddrInfo) => ({ ...x, socktype: socktypeName(x.socktype) }));
+  }
+  let port = 0;
+  if (service !== undefined) {
+    port = Number(service);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ResolveError(
+        host,
+        "EAI_SERVICE",
+        `service ${service} needs the system resolver (--allow-ffi)`,
+      );
+    }
+  }
+  const { addresses, canonname } = await fallbackLookup(host, family, !!hints.numericHost);
+  const types: (1 | 2)[] = hints.socktype ? [SOCKTYPE_NUM[hints.socktype]] : [1, 2];
+  const out: ResolvedAddress[] = [];
+  for (const a of addresses) {
+    for (const t of types) {
+      out.push({ ...a, port, socktype: socktypeName(t), protocol: t === 1 ? 6 : 17 });
+    }
+  }
+  if (hints.canonname && out.length) out[0].canonname = canonname;
+  return out;
+}
+
+/**
+ * Look up an IPv4 host by name, as C's `gethostbyname` does: the canonical name
+ * (`AI_CANONNAME`), the aliases and every IPv4 address.
+ * Goes through the system resolver, so `/etc/hosts` entries are found.
+ *
+ * Permissions: `--allow-ffi` (or the fallback's `--allow-read` + `--allow-net`); aliases are
+ * read from /etc/hosts when `--allow-read` covers it.
+ *
+ * @param name A host name or dotted IPv4 address.
+ * @returns The host entry.
+ * @throws {ResolveError} (`HOST_NOT_FOUND`, Winsock `WSAHOST_NOT_FOUND` 11001) when unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lookupHost } from "./resolve.ts";
+ * const h = await lookupHost("localhost");
+ * assert.equal(h.name, "localhost");
+ * assert.ok(h.addresses.includes("127.0.0.1"));
+ * ```
+ */
+export async function lookupHost(
+  name: string,
+  options: Pick<LookupOptions, "resolver"> = {},
+): Promise<HostInfo> {
+  const list = await lookup(name, undefined, {
+    family: 4,
+    socktype: "stream",
+    canonname: true,
+    resolver: options.resolver,
+  });
+  const h_addr_list = [...new Set(list.map((a) => a.address))];
+  const h_name = list[0]?.canonname || name;
+  const hosts = (await readHosts()) ?? [];
+  const lower = [name, h_name].map((n) => n.toLowerCase());
+  const h_aliases = [
+    ...new Set(
+      hosts
+        .filter((e) =>
+          !isV6(e.address) &&
+          [e.name, ...e.aliases].some((n) => lower.includes(n.toLowerCase()))
+        )
+        .flatMap((e) => [e.name, ...e.aliases]),
+    ),
+  ].filter((n) => n !== h_name);
+  return { name: h_name, aliases: h_aliases, addresses: h_addr_list };
+}
+
+/** Options of {@linkcode reverseLookup}. */
+export interface ReverseLookupOptions {
+  /** Return the address text instead of a name (`NI_NUMERICHOST`). Default `false`. */
+  numericHost?: boolean;
+  /** Return the port number instead of a service name (`NI_NUMERICSERV`). Default `false`. */
+  numericService?: boolean;
+  /** Fail when the address has no name (`NI_NAMEREQD`). Default `false`. */
+  nameRequired?: boolean;
+}
+
+/**
+ * Turn an address (and port) back into a host and service name, as libc `getnameinfo` does
+ * (reverse lookup through /etc/hosts and DNS). Without `--allow-ffi`, /etc/hosts is searched,
+ * then `Deno.resolveDns(..., "PTR")`.
+ *
+ * @param addr An IP literal and port.
+ * @param options Numeric output and name-required flags.
+ * @returns `{ host, service }`.
+ * @throws {ResolveError} when `nameRequired` and no name exists.
+ * @throws {SyntaxError} when `hostname` is not an IP literal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reverseLookup } from "./resolve.ts";
+ * const r = await reverseLookup({ hostname: "127.0.0.1", port: 80 }, { numericService: true });
+ * assert.equal(r.service, "80");
+ * assert.ok(r.host.length > 0);
+ * ```
+ */
+export async function reverseLookup(
+  addr: { hostname: string; port: number },
+  options: ReverseLookupOptions & Pick<LookupOptions, "resolver"> = {},
+): Promise<{ host: string; service: string }> {
+  if (useSystem(options.resolver)) {
+    const C = resolverConstants();
+    const flags = (options.numericHost ? C.NI_NUMERICHOST : 0) |
+      (options.numericService ? C.NI_NUMERICSERV : 0) |
+      (options.nameRequired ? C.NI_NAMEREQD : 0);
+    const r = await ffiGetnameinfo(addr.hostname, addr.port, flags);
+    if (isFailure(r)) throw new ResolveError(addr.hostname, r.code, r.message);
+    return r;
+  }
+  if (!isV4(addr.hostname) && !isV6(addr.hostname)) {
+    throw new SyntaxError(`Cannot look up address: "${addr.hostname}" is not an IP literal`);
+  }
+  const service = String(addr.port);
+  if (options.numericHost) return { host: addr.hostname, service };
+  const hit = ((await readHosts()) ?? []).find((e) => e.address === addr.hostname);
+  if (hit) return { host: hit.name, service };
+  try {
+    const names = await Deno.resolveDns(addr.hostname, "PTR" as "A");
+    if (names.length) return { host: names[0].replace(/\.$/, ""), service };
+  } catch {
+    // fall through
+  }
+  if (options.nameRequired) {
+    throw new ResolveError(addr.hostname, "EAI_NONAME", "no name for address");
+  }
+  return { host: addr.hostname, service };
+}
+
+/**
+ * The machine's host name (C's `gethostname`).
+ *
+ * Permissions: `--allow-sys` (or `--allow-ffi`, which calls libc `gethostname`).
+ *
+ * @returns The name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { localHostname } from "./resolve.ts";
+ * assert.equal(localHostname(), Deno.hostname());
+ * ```
+ */
+export function localHostname(): string {
+  try {
+    return Deno.hostname();
+  } catch (e) {
+    if (ffiGranted()) return ffiGethostname();
+    throw e;
+  }
+}
+
+/** One local address, from {@linkcode getLocalAddresses}. */
+export interface LocalAddress {
+  /** Interface name (`"lo"`, `"eth0"`). */
+  interface: string;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** The address. */
+  address: string;
+  /** The prefix length (`/24`). */
+  prefix: number;
+  /** `true` for loopback addresses. */
+  internal: boolean;
+}
+
+/**
+ * The machine's IP addresses: the seeds' "find the local IP" example, done the reliable way
+ * (interface addresses, not `gethostbyname(gethostname())`, which often gives 127.0.1.1).
+ *
+ * Permissions: `--allow-sys`.
+ *
+ * @param options `family` to keep only 4 or 6; `includeInternal` to keep loopback (default `false`).
+ * @returns The addresses.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getLocalAddresses } from "./resolve.ts";
+ * const all = getLocalAddresses({ includeInternal: true });
+ * assert.ok(all.some((a) => a.address === "127.0.0.1" && a.internal));
+ * ```
+ */
+export function getLocalAddresses(
+  options: { family?: 4 | 6; includeInternal?: boolean } = {},
+): LocalAddress[] {
+  const out: LocalAddress[] = [];
+  for (const i of Deno.networkInterfaces()) {
+    const family = i.family === "IPv6" ? 6 : 4;
+    const internal = i.address === "::1" || i.address.startsWith("127.");
+    if (options.family && options.family !== family) continue;
+    if (internal && !options.includeInternal) continue;
+    const prefix = Number(i.cidr.split("/")[1]);
+    out.push({
+      interface: i.name,
+      family,
+      address: i.address.replace(/%.*$/, ""),
+      prefix,
+      internal,
+    });
+  }
+  return out;
+}

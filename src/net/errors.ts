@@ -18,7 +18,8 @@ export type TimeoutOperation =
   | "idle"
   | "receive"
   | "send"
-  | "accept";
+  | "accept"
+  | "handshake";
 
 /**
  * A socket operation did not finish within its timeout (the seeds' `SO_RCVTIMEO` /

@@ -27,7 +27,11 @@ export interface IoCallOptions {
   signal?: AbortSignal;
 }
 
-/** How a connection ended, as far as sockkit can tell. */
+/**
+ * How a connection ended, as far as sockkit can tell: `"FIN"`, `"RST"` or `"CLOSED"` for TCP
+ * (see {@linkcode StreamConnection.endReason}); over TLS also `"CLOSE_NOTIFY"` (the peer
+ * ended the TLS session cleanly).
+ */
 export type EndReason = string;
 
 /** Base class of {@linkcode TcpConnection} and {@linkcode UnixConnection}. */
@@ -39,6 +43,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   #bytesWritten = 0;
   #readTimeout: number | undefined;
   #writeTimeout: number | undefined;
+  #idleTimeout: number | undefined;
   #idle: IdleTimer | undefined;
   #idleError: SocketTimeoutError | undefined;
   #closed = false;
@@ -52,7 +57,15 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #address: string;
+  #detached: string | undefined;
 
+  /**
+   * Wrap a Deno stream connection (subclasses: TCP, Unix, TLS).
+   *
+   * @param raw The connection; it is used as is and closed by {@linkcode close}.
+   * @param timeouts Read, write and idle timeouts in ms.
+   * @throws {RangeError} for a bad timeout.
+   */
   constructor(raw: C, timeouts: StreamTimeouts = {}) {
     this.raw = raw;
     const r = raw.remoteAddr as Deno.Addr;
@@ -100,6 +113,75 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   }
 
   /**
+   * The read `read()` runs on the underlying connection. A transport over the socket (TLS)
+   * overrides it, e.g. to finish a handshake first.
+   */
+  protected rawRead(p: Uint8Array): Promise<number | null> {
+    return this.raw.read(p);
+  }
+  /** The write `write()` runs on the underlying connection (see {@linkcode rawRead}). */
+  protected rawWrite(p: Uint8Array): Promise<number> {
+    return this.raw.write(p);
+  }
+  /** The {@linkcode endReason} recorded when a read first returns end of stream: the TCP state read through FFI. */
+  protected endReasonAtEof(): EndReason | null {
+    return readEndReason(this.raw, this.#bytesRead);
+  }
+  /**
+   * Whether a read that rejected with `error` ended the stream, and how: an
+   * {@linkcode EndReason} marks the connection `eof` with that reason; `undefined` (the
+   * default) leaves it open. The read still rejects.
+   */
+  protected endReasonOnError(_error: unknown): EndReason | null | undefined {
+    return undefined;
+  }
+
+  /**
+   * Hand the underlying connection to a new owner (`startTls` from `./tls` does this): this
+   * wrapper counts as closed, without closing `raw`; its later calls reject with a
+   * {@linkcode SocketStateError} that says `the connection was ${reason}`.
+   *
+   * @param reason What happened to the connection, e.g. `"upgraded to TLS"`.
+   * @returns `raw` and the timeouts this wrapper had, for the new owner.
+   * @throws {SocketStateError} when the wrapper is closed, a read or write is still pending
+   *   (after a timeout), or bytes it read ahead were not delivered yet; nothing is changed.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { TcpConnection } from "./tcp.ts";
+   * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using raw = await Deno.connect({ port: l.addr.port });
+   * using _peer = await l.accept();
+   * const c = new TcpConnection(raw, { readTimeout: 500 });
+   * const { raw: taken, timeouts } = c.detach("handed over");
+   * assert.equal(taken, raw);
+   * assert.equal(timeouts.readTimeout, 500);
+   * await assert.rejects(c.read(new Uint8Array(1)), /Cannot read: the connection was handed over/);
+   * ```
+   */
+  detach(reason: string): { raw: C; timeouts: StreamTimeouts } {
+    this.#check("detach");
+    const busy = this.#readOp.pending || this.#writeOp.pending
+      ? "a read or write is still pending"
+      : this.#leftover
+      ? `${this.#leftover.length} bytes read ahead were not delivered yet`
+      : undefined;
+    if (busy) throw new SocketStateError(`Cannot detach the connection: ${busy}`, "EBUSY");
+    const timeouts: StreamTimeouts = {
+      readTimeout: this.#readTimeout,
+      writeTimeout: this.#writeTimeout,
+      idleTimeout: this.#idleTimeout,
+    };
+    this.#detached = reason;
+    this.#closed = true;
+    this.#idle?.stop();
+    this.#idle = undefined;
+    this.#closing = Promise.resolve();
+    return { raw: this.raw, timeouts };
+  }
+
+  /**
    * Change the timeouts. Fields left out keep their value; `0` disables one.
    *
    * @throws {RangeError} for a negative or non-numeric timeout.
@@ -109,6 +191,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
     if ("writeTimeout" in t) this.#writeTimeout = checkTimeout("writeTimeout", t.writeTimeout);
     if ("idleTimeout" in t) {
       const ms = checkTimeout("idleTimeout", t.idleTimeout);
+      this.#idleTimeout = ms;
       this.#idle?.stop();
       this.#idle = ms === undefined || this.#closed ? undefined : new IdleTimer(ms, () => {
         this.#idleError = new SocketTimeoutError("idle", ms, "(no reads or writes)");
@@ -121,7 +204,10 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   #check(op: string): void {
     if (this.#idleError) throw this.#idleError;
     if (this.#closed) {
-      throw new SocketStateError(`Cannot ${op}: the connection was closed`, "EBADF");
+      throw new SocketStateError(
+        `Cannot ${op}: the connection was ${this.#detached ?? "closed"}`,
+        "EBADF",
+      );
     }
   }
 
@@ -132,12 +218,24 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
     };
   }
 
-  #failRead = this.#fail("read");
   #failWrite = this.#fail("write");
+  #failRead = (e: unknown): never => {
+    this.#readFailed(e);
+    return this.#fail("read")(e);
+  };
   // Annotate a runtime error in place (the caller rejects with the same object); never rethrow.
   #annotateRead = (e: unknown): void => {
+    this.#readFailed(e);
     annotateError(e, { operation: "read", address: this.#address });
   };
+  // A read error that ends the stream (see endReasonOnError) is recorded like an end of stream.
+  #readFailed(e: unknown): void {
+    if (this.#eof) return;
+    const reason = this.endReasonOnError(e);
+    if (reason === undefined) return;
+    this.#eof = true;
+    this.#endReason = reason;
+  }
   #annotateWrite = (e: unknown): void => {
     annotateError(e, { operation: "write", address: this.#address });
   };
@@ -146,7 +244,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
     if (n === null) {
       if (!this.#eof) {
         this.#eof = true;
-        this.#endReason = readEndReason(this.raw, this.#bytesRead);
+        this.#endReason = this.endReasonAtEof();
       }
     } else {
       this.#bytesRead += n;
@@ -189,7 +287,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   // counted, end of stream recorded, a rejection annotated in place) before the caller
   // resumes. No promise is added between the caller and the runtime.
   #readBare(p: Uint8Array): Promise<number | null> {
-    const promise = this.raw.read(p);
+    const promise = this.rawRead(p);
     promise.then(this.#onRead, this.#annotateRead);
     return promise;
   }
@@ -198,7 +296,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   async #readFast(p: Uint8Array): Promise<number | null> {
     let n: number | null;
     try {
-      n = await this.raw.read(p);
+      n = await this.rawRead(p);
     } catch (e) {
       return this.#failRead(e);
     }
@@ -212,7 +310,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   ): Promise<number | null> {
     const { promise, resumed } = this.#readOp.run(() => {
       this.#readBuf = p;
-      return this.raw.read(p);
+      return this.rawRead(p);
     });
     const src = this.#readBuf!;
     let n: number | null;
@@ -220,7 +318,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
       n = await raceDeadline(promise, "read", timeout, signal);
     } catch (e) {
       if (e instanceof SocketTimeoutError) throw e;
-      return this.#fail("read")(e);
+      return this.#failRead(e);
     }
     this.#onRead(n);
     if (!resumed || n === null || src === p) return n;
@@ -268,7 +366,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
 
   // As #readBare: the caller awaits the runtime's promise; counting and annotation run first.
   #writeBare(p: Uint8Array): Promise<number> {
-    const promise = this.raw.write(p);
+    const promise = this.rawWrite(p);
     promise.then(this.#onWrite, this.#annotateWrite);
     return promise;
   }
@@ -277,7 +375,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   async #writeFast(p: Uint8Array): Promise<number> {
     let n: number;
     try {
-      n = await this.raw.write(p);
+      n = await this.rawWrite(p);
     } catch (e) {
       return this.#failWrite(e);
     }
@@ -293,7 +391,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
         return this.#fail("write")(e);
       });
     }
-    const { promise } = this.#writeOp.run(() => this.raw.write(p).then(this.#onWrite));
+    const { promise } = this.#writeOp.run(() => this.rawWrite(p).then(this.#onWrite));
     try {
       return await raceDeadline(promise, "write", timeout, signal);
     } catch (e) {

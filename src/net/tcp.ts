@@ -170,10 +170,21 @@ export interface TcpListenOptions extends StreamTimeouts, InlineSocketOptions {
   backlog?: number;
 }
 
-/** A TCP listener. Accepted connections get the listener's read, write and idle timeouts. */
-export class TcpServer implements AsyncDisposable, Disposable, AsyncIterable<TcpConnection> {
+/**
+ * A TCP listener. Accepted connections get the listener's read, write and idle timeouts.
+ *
+ * The type parameters let a protocol over TCP reuse it: `TlsServer` (from `./tls`) is a
+ * `TcpServer<TlsConnection, Deno.TlsListener>` that overrides {@linkcode TcpServer.wrap}.
+ *
+ * @typeParam C The connection type {@linkcode accept} returns.
+ * @typeParam L The Deno listener underneath.
+ */
+export class TcpServer<
+  C extends StreamConnection<Deno.NetAddr> = TcpConnection,
+  L extends Deno.Listener<Deno.Conn<Deno.NetAddr>, Deno.NetAddr> = Deno.TcpListener,
+> implements AsyncDisposable, Disposable, AsyncIterable<C> {
   /** The underlying Deno listener. */
-  readonly raw: Deno.TcpListener;
+  readonly raw: L;
   #timeouts: StreamTimeouts;
   #closed = false;
 
@@ -183,13 +194,23 @@ export class TcpServer implements AsyncDisposable, Disposable, AsyncIterable<Tcp
    * @param raw The listener.
    * @param timeouts Timeouts to give each accepted connection.
    */
-  constructor(raw: Deno.TcpListener, timeouts: StreamTimeouts = {}) {
+  constructor(raw: L, timeouts: StreamTimeouts = {}) {
     this.raw = raw;
     this.#timeouts = {
       readTimeout: timeouts.readTimeout,
       writeTimeout: timeouts.writeTimeout,
       idleTimeout: timeouts.idleTimeout,
     };
+  }
+  /**
+   * Wrap a connection the listener accepted; a subclass returns its own connection type.
+   *
+   * @param raw The accepted Deno connection.
+   * @param timeouts The listener's read, write and idle timeouts.
+   * @returns A {@linkcode TcpConnection} here.
+   */
+  protected wrap(raw: Deno.Conn<Deno.NetAddr>, timeouts: StreamTimeouts): C {
+    return new TcpConnection(raw as Deno.TcpConn, timeouts) as unknown as C;
   }
   /** The bound address (with the kernel-chosen port when `port` was 0). */
   get addr(): Deno.NetAddr {
@@ -204,8 +225,8 @@ export class TcpServer implements AsyncDisposable, Disposable, AsyncIterable<Tcp
    *
    * @throws `Deno.errors.BadResource` (or `Interrupted`) once the server is closed.
    */
-  async accept(): Promise<TcpConnection> {
-    let raw: Deno.TcpConn;
+  async accept(): Promise<C> {
+    let raw: Deno.Conn<Deno.NetAddr>;
     try {
       raw = await this.raw.accept();
     } catch (e) {
@@ -214,10 +235,10 @@ export class TcpServer implements AsyncDisposable, Disposable, AsyncIterable<Tcp
         address: `${this.addr.hostname}:${this.addr.port}`,
       });
     }
-    return new TcpConnection(raw, this.#timeouts);
+    return this.wrap(raw, this.#timeouts);
   }
   /** Accept connections until the server is closed; the loop then ends without an error. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<TcpConnection> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<C> {
     return acceptUntilClosed(() => this.#closed, () => this.accept());
   }
   /** Stop listening. A pending `accept()` rejects; a second call does nothing. */
@@ -260,24 +281,47 @@ export class TcpServer implements AsyncDisposable, Disposable, AsyncIterable<Tcp
 export function listen(options: TcpListenOptions = {}): TcpServer {
   const port = checkPort(options.port ?? 0, 0);
   const hostname = options.hostname ?? "0.0.0.0";
-  let raw: Deno.TcpListener;
+  return listenWith(
+    (o) => Deno.listen({ ...o, transport: "tcp" }),
+    (raw) => new TcpServer(raw, options),
+    { ...options, hostname, port },
+  );
+}
+
+/**
+ * What {@linkcode listen} does, for any Deno TCP-based listener (TLS uses it): create the Deno
+ * listener with the address, `reusePort` and `backlog`, wrap it, then set the socket options
+ * on it (closing it again if that fails).
+ *
+ * @param create Makes the Deno listener from Deno's listen options.
+ * @param wrap Makes the sockkit server.
+ * @param options `hostname` and `port` (checked by the caller), the rest as {@linkcode listen}.
+ * @returns The wrapped server.
+ * @throws as {@linkcode listen}.
+ */
+export function listenWith<S extends { close(): void }, R>(
+  create: (o: { hostname: string; port: number; reusePort?: boolean; tcpBacklog?: number }) => R,
+  wrap: (raw: R) => S & { readonly raw: R },
+  options: TcpListenOptions & { hostname: string; port: number },
+): S {
+  const { hostname, port } = options;
+  let raw: R;
   try {
-    raw = Deno.listen({
+    raw = create({
       hostname,
       port,
-      transport: "tcp",
       ...(options.reusePort ? { reusePort: true } : {}),
       ...(options.backlog !== undefined ? { tcpBacklog: options.backlog } : {}),
     });
   } catch (e) {
     throw annotateError(e, { operation: "listen", address: `${hostname}:${port}` });
   }
-  const server = new TcpServer(raw, options);
+  const server = wrap(raw);
   const sockopts = pickSocketOptions(options);
   if (sockopts) {
     // A failure closes the listener again.
     try {
-      applySocketOptions(raw, sockopts);
+      applySocketOptions(server.raw, sockopts);
     } catch (e) {
       server.close();
       throw e;

@@ -20,7 +20,7 @@ import {
   checkPort,
   connect,
   listenWith,
-  TcpConnection,
+  type TcpConnection,
   type TcpConnectOptions,
   type TcpListenOptions,
   TcpServer,
@@ -92,6 +92,7 @@ export class TlsConnection extends StreamConnection<Deno.NetAddr, Deno.TlsConn> 
   #handshaking: Promise<TlsHandshakeInfo> | undefined;
   #info: TlsHandshakeInfo | undefined;
   #ragged = false;
+  #writeClosed = false;
 
   /**
    * Wrap a `Deno.TlsConn` you already have (from `Deno.connectTls`, `Deno.startTls` or a
@@ -187,10 +188,23 @@ export class TlsConnection extends StreamConnection<Deno.NetAddr, Deno.TlsConn> 
     if (this.#info) return this.#read(p);
     return this.handshake().then(() => this.#read(p));
   }
-  /** Writes wait for the handshake. */
+  /** Writes wait for the handshake; after `closeWrite()` they reject with `BrokenPipe`, as on TCP. */
   protected override rawWrite(p: Uint8Array): Promise<number> {
+    if (this.#writeClosed) {
+      // Deno's TlsConn says NotConnected here; TCP says BrokenPipe (EPIPE).
+      const e = new Deno.errors.BrokenPipe("Cannot write: the connection was half-closed");
+      return Promise.reject(Object.assign(e, { code: "EPIPE" }));
+    }
     if (this.#info) return this.raw.write(p);
     return this.handshake().then(() => this.raw.write(p));
+  }
+  /**
+   * Half-close: send TLS `close_notify`, then FIN (`shutdown(SHUT_WR)`); keep reading. Later
+   * writes reject with `Deno.errors.BrokenPipe`.
+   */
+  override async closeWrite(): Promise<void> {
+    await super.closeWrite();
+    this.#writeClosed = true;
   }
   #read(p: Uint8Array): Promise<number | null> {
     const r = this.raw.read(p);

@@ -9,6 +9,7 @@
  * | subpath | what it is for | permissions |
  * |---|---|---|
  * | `./net` | TCP, UDP and Unix sockets, `serve`, Workers | `--allow-net` (UDP: `--unstable-net`) |
+ * | `./tls` | TLS client, server and STARTTLS over the TCP wrapper | `--allow-net` (files: `--allow-read`) |
  * | `./codec` | frame codecs, `FramedConn`, `readExact`/`readUntil` | none |
  * | `./buffer` | `IOBuffer`, the seeds' `CNetIOBuffer` done right | none |
  * | `./addr` | strict address parsing, sockaddr packing, bulk byte order | none |
@@ -100,5 +101,14 @@ export {
 export type { SocketOptions, SocketOptionsReport, TcpInfo } from "./src/sockopt/mod.ts";
 export { lookup, lookupHost, ResolveError, reverseLookup } from "./src/resolve/mod.ts";
 export type { ResolvedAddress } from "./src/resolve/mod.ts";
+export {
+  connectTls,
+  listenTls,
+  startTls,
+  TlsConnection,
+  TlsServer,
+  TlsVerifyError,
+} from "./src/tls/mod.ts";
+export type { TlsConnectOptions, TlsListenOptions } from "./src/tls/mod.ts";
 export { explainError } from "./src/errno/mod.ts";
 export type { ErrorExplanation } from "./src/errno/mod.ts";

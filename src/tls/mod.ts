@@ -76,6 +76,8 @@ export type {
   TlsServerOptions,
 } from "./tls.ts";
 export { TlsHandshakeError, TlsVerifyError } from "./errors.ts";
+export { TLS_CONNECT_FLAGS, TLS_LISTEN_FLAGS, TlsFlagError, tlsOptionsFromFlags } from "./flags.ts";
+export type { TlsFlagSpec, TlsFlagValues, TlsListenFlagOptions } from "./flags.ts";
 export type { TlsErrorContext, TlsRole } from "./errors.ts";
 // The TCP wrapper types the TLS ones extend, so this subpath documents itself.
 export { StreamConnection, TcpConnection, TcpServer } from "../net/mod.ts";

@@ -45,6 +45,20 @@ async function readLine(c: { read(p: Uint8Array): Promise<number | null> }): Pro
   return out;
 }
 
+/** `openssl s_client` arguments: connect as localhost, trust the test CA, fail on a verify error. */
+function sClient(p: Pki, port: number): string[] {
+  return [
+    "s_client",
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-CAfile",
+    p.ca.certFile,
+    "-servername",
+    "localhost",
+    "-verify_return_error",
+  ];
+}
+
 /** Read a child's stdout until `want` appears (bounded), returning everything read. */
 async function readUntil(r: ReadableStreamDefaultReader<Uint8Array>, want: string, ms = 5000) {
   let text = "";
@@ -152,18 +166,7 @@ test(
       return { line, rest, alpn: c.alpnProtocol, endReason: c.endReason };
     })();
     const child = new Deno.Command(OPENSSL!, {
-      args: [
-        "s_client",
-        "-connect",
-        `127.0.0.1:${server.addr.port}`,
-        "-CAfile",
-        p.ca.certFile,
-        "-servername",
-        "localhost",
-        "-verify_return_error",
-        "-alpn",
-        "echo/1",
-      ],
+      args: [...sClient(p, server.addr.port), "-alpn", "echo/1"],
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
@@ -201,16 +204,7 @@ test(
       return await c.read(new Uint8Array(16)).then(() => null, (e) => e);
     })();
     const out = await new Deno.Command(OPENSSL!, {
-      args: [
-        "s_client",
-        "-connect",
-        `127.0.0.1:${server.addr.port}`,
-        "-CAfile",
-        p.ca.certFile,
-        "-servername",
-        "localhost",
-        "-verify_return_error",
-      ],
+      args: sClient(p, server.addr.port),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -10,6 +10,7 @@ import {
   listenTls,
   startTls,
   TlsConnection,
+  type TlsConnectOptions,
   TlsHandshakeError,
   TlsVerifyError,
 } from "../../src/tls/mod.ts";
@@ -39,6 +40,17 @@ function server(p: Pki, extra: Partial<Parameters<typeof listenTls>[0]> = {}) {
   });
 }
 
+/** connectTls to `srv` as localhost, trusting the test CA, with `extra` options on top. */
+function dial(p: Pki, srv: { addr: Deno.NetAddr }, extra: Partial<TlsConnectOptions> = {}) {
+  return connectTls({
+    port: srv.addr.port,
+    serverName: "localhost",
+    caCerts: [p.ca.cert],
+    timeout: 5000,
+    ...extra,
+  });
+}
+
 /** Accept `n` connections, run each one's handshake (failing or not), close them. */
 async function serveHandshakes(srv: ReturnType<typeof server>, n: number): Promise<void> {
   const done: Promise<void>[] = [];
@@ -64,12 +76,7 @@ test("FramedConn frames length-prefixed messages over a verified TLS connection"
     for await (const frame of framed) await framed.writeFrame(frame);
     return { endReason: c.endReason, bytesRead: c.bytesRead };
   })();
-  await using client = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-  });
+  await using client = await dial(p, srv);
   assert.equal(client.handshakeComplete, true);
   assert.equal(client.serverName, "localhost");
   const framed = new FramedConn(client, "len:u16be");
@@ -93,12 +100,7 @@ test("a certificate from an unknown CA fails with TlsVerifyError on the client a
     await using c = await srv.accept();
     return await c.handshake().then(() => null, (e) => e);
   })();
-  const err = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-  }).then(() => null, (e) => e);
+  const err = await dial(p, srv).then(() => null, (e) => e);
   assert.ok(err instanceof TlsVerifyError, String(err));
   assert.ok(err instanceof Deno.errors.InvalidData);
   assert.equal(err.reason, "UnknownIssuer");
@@ -120,32 +122,16 @@ test("a certificate from an unknown CA fails with TlsVerifyError on the client a
 test("a name mismatch fails; insecure accepts it but still refuses an untrusted chain", async (p) => {
   await using srv = server(p);
   const served = serveHandshakes(srv, 3);
-  const mismatch = await connectTls({
-    port: srv.addr.port,
-    serverName: "default.test",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-  }).then(() => null, (e) => e);
+  const mismatch = await dial(p, srv, { serverName: "default.test" }).then(() => null, (e) => e);
   assert.ok(mismatch instanceof TlsVerifyError);
   assert.equal(mismatch.reason, "NotValidForName");
   assert.match(mismatch.message, /not valid for default\.test/);
 
-  await using lax = await connectTls({
-    port: srv.addr.port,
-    serverName: "default.test",
-    caCerts: [p.ca.cert],
-    insecure: true,
-    timeout: 5000,
-  });
+  await using lax = await dial(p, srv, { serverName: "default.test", insecure: true });
   assert.equal(lax.handshakeComplete, true);
 
   // No CA given: the chain is untrusted, and insecure cannot skip that.
-  const untrusted = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    insecure: true,
-    timeout: 5000,
-  }).then(() => null, (e) => e);
+  const untrusted = await dial(p, srv, { caCerts: [], insecure: true }).then(() => null, (e) => e);
   assert.ok(untrusted instanceof TlsVerifyError);
   assert.equal(untrusted.reason, "UnknownIssuer");
   assert.match(untrusted.message, /--unsafely-ignore-certificate-errors/);
@@ -158,7 +144,7 @@ test("an IP address as the server name is checked against the certificate's IP e
     await c.handshake().catch(() => {});
     await c.close();
   });
-  await using c = await connectTls({ port: srv.addr.port, caCerts: [p.ca.cert], timeout: 5000 });
+  await using c = await dial(p, srv, { serverName: undefined, hostname: "127.0.0.1" });
   assert.equal(c.serverName, "127.0.0.1");
   await accepted;
 });
@@ -173,21 +159,9 @@ test("ALPN picks the protocol both sides offer, and no common protocol is an ale
       if (seen.length === 2) break;
     }
   })();
-  await using c = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    alpnProtocols: ["nope/9", "echo/1"],
-    timeout: 5000,
-  });
+  await using c = await dial(p, srv, { alpnProtocols: ["nope/9", "echo/1"] });
   assert.equal(c.alpnProtocol, "echo/1");
-  const err = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    alpnProtocols: ["nope/9"],
-    timeout: 5000,
-  }).then(() => null, (e) => e);
+  const err = await dial(p, srv, { alpnProtocols: ["nope/9"] }).then(() => null, (e) => e);
   assert.ok(err instanceof TlsHandshakeError, String(err));
   assert.equal(err.alert, "NoApplicationProtocol");
   assert.match(err.message, /no ALPN protocol in common/);
@@ -204,12 +178,7 @@ test("half-close over TLS: close_notify then FIN, the peer still replies, both s
     await c.writeAll(enc.encode(`got ${request}`));
     return { request, reason, eof: c.eof };
   })();
-  await using client = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-  });
+  await using client = await dial(p, srv);
   await client.writeAll(enc.encode("request"));
   await client.closeWrite();
   await assert.rejects(client.write(enc.encode("late")), Deno.errors.BrokenPipe);
@@ -222,12 +191,7 @@ test("half-close over TLS: close_notify then FIN, the peer still replies, both s
 test("linger 0 on a TLS connection resets it: the peer's read fails and endReason is RST", async (p) => {
   await using srv = server(p);
   const accepted = srv.accept();
-  await using client = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-  });
+  await using client = await dial(p, srv);
   const s = await accepted;
   await s.writeAll(enc.encode("hi"));
   assert.deepEqual(await client.readFull(new Uint8Array(2)), enc.encode("hi"));
@@ -242,14 +206,7 @@ test("linger 0 on a TLS connection resets it: the peer's read fails and endReaso
 test("socket options and tcpInfo act on the TCP socket under TLS, as ss -tmio shows", async (p) => {
   await using srv = server(p);
   const accepted = srv.accept();
-  await using client = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-    noDelay: true,
-    sendBufferSize: 65536,
-  });
+  await using client = await dial(p, srv, { noDelay: true, sendBufferSize: 65536 });
   await using s = await accepted;
   const report = setSocketOptions(client, { keepAlive: { idle: 77, interval: 5, count: 3 } });
   assert.equal(report.keepAlive?.applied !== undefined, true);
@@ -309,12 +266,7 @@ test("a server connection's handshakeTimeout and idleTimeout apply before and af
   });
   // A TLS client that handshakes and then goes quiet.
   const accepted = srv.accept();
-  await using client = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-  });
+  await using client = await dial(p, srv);
   await using c2 = await accepted;
   await c2.handshake();
   await assert.rejects(c2.read(new Uint8Array(1)), {
@@ -330,13 +282,7 @@ test("a server connection's handshakeTimeout and idleTimeout apply before and af
 test("a read timeout over TLS leaves the read pending, and the next read gets its bytes", async (p) => {
   await using srv = server(p);
   const accepted = srv.accept();
-  await using client = await connectTls({
-    port: srv.addr.port,
-    serverName: "localhost",
-    caCerts: [p.ca.cert],
-    timeout: 5000,
-    readTimeout: 100,
-  });
+  await using client = await dial(p, srv, { readTimeout: 100 });
   await using s = await accepted;
   await assert.rejects(client.read(new Uint8Array(8)), SocketTimeoutError);
   await s.writeAll(enc.encode("late"));

@@ -16,7 +16,13 @@ import {
 } from "../../src/tls/mod.ts";
 import { connect, listen, SocketStateError, SocketTimeoutError } from "../../src/net/mod.ts";
 import { FramedConn } from "../../src/codec/mod.ts";
-import { endReason, getSocketOptions, setSocketOptions, tcpInfo } from "../../src/sockopt/mod.ts";
+import {
+  closeGracefully,
+  endReason,
+  getSocketOptions,
+  setSocketOptions,
+  tcpInfo,
+} from "../../src/sockopt/mod.ts";
 import { makePki, opensslPath, type Pki } from "./_pki.ts";
 
 const enc = new TextEncoder();
@@ -415,4 +421,45 @@ test("the system CA bundle (SSL_CERT_FILE) is trusted by default, and systemCa: 
     { ok: true, alpn: null },
   );
   await served;
+});
+
+test("closeGracefully drains a TLS connection: the peer gets every byte, then CLOSE_NOTIFY", async (p) => {
+  await using srv = server(p);
+  const accepted = srv.accept();
+  await using c = await dial(p, srv);
+  const s = await accepted;
+  const big = new Uint8Array(1 << 20).map((_, i) => i % 251);
+  const reading = (async () => {
+    const buf = new Uint8Array(65536);
+    let total = 0;
+    let sum = 0;
+    for (let n; (n = await c.read(buf)) !== null;) {
+      for (let i = 0; i < n; i++) sum = (sum + buf[i]) % 65521;
+      total += n;
+    }
+    return { total, sum };
+  })();
+  await s.writeAll(big);
+  const report = await closeGracefully(s, { timeout: 5000 });
+  assert.equal(report.outcome, "drained");
+  assert.equal(s.closed, true);
+  const got = await reading;
+  assert.equal(got.total, big.length);
+  assert.equal(got.sum, big.reduce((a, b) => (a + b) % 65521, 0));
+  assert.equal(c.endReason, "CLOSE_NOTIFY");
+});
+
+test("TLS over IPv6 loopback: the certificate's ::1 entry verifies, and options reach the socket", async (p) => {
+  await using srv = server(p, { hostname: "::1" });
+  const accepted = srv.accept();
+  await using c = await dial(p, srv, { hostname: "::1", serverName: "[::1]" });
+  await using s = await accepted;
+  assert.equal(c.serverName, "::1");
+  assert.equal(c.remoteAddr.hostname, "::1");
+  setSocketOptions(c, { noDelay: true });
+  setSocketOptions(s, { noDelay: true });
+  assert.equal(getSocketOptions(s, ["noDelay"]).noDelay, true);
+  assert.equal(tcpInfo(c).state, "ESTABLISHED");
+  await c.writeAll(enc.encode("v6"));
+  assert.deepEqual(await s.readFull(new Uint8Array(2)), enc.encode("v6"));
 });

@@ -259,6 +259,15 @@ test("connectTls's timeout covers the handshake with a server that never answers
   );
   assert.ok(took >= 250 && took < 2000, `${took} ms`);
   await (await held).close();
+  // An AbortSignal stops the handshake the same way, with the signal's reason.
+  const held2 = silent.accept();
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error("stop now")), 100);
+  await assert.rejects(
+    connectTls({ port: silent.addr.port, serverName: "localhost", signal: ac.signal }),
+    /^Error: stop now$/,
+  );
+  await (await held2).close();
 });
 
 test("a server connection's handshakeTimeout and idleTimeout apply before and after the handshake", async (p) => {

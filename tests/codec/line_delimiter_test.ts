@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { assertEverySplit, decodeChunks, error, frame } from "../_split_harness.ts";
 import { FrameDecoder, FrameEncoder } from "../../src/codec/codec.ts";
-import { FrameTooLongError } from "../../src/codec/errors.ts";
+import { FrameTooLongError, PayloadTooLongError } from "../../src/codec/errors.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -117,7 +117,7 @@ Deno.test("Line and delimiter encoders append the delimiter and refuse payloads 
   using d = new FrameEncoder("delim:\\r\\n\\r\\n");
   assert.deepEqual(d.encode(enc("x")), enc("x\r\n\r\n"));
   using m = new FrameEncoder("line,max=2");
-  assert.throws(() => m.encode(enc("abc")), FrameTooLongError);
+  assert.throws(() => m.encode(enc("abc")), PayloadTooLongError);
 });
 
 Deno.test("RawDecoder passes bytes through in frames of at most the maximum", () => {

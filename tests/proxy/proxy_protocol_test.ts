@@ -12,7 +12,7 @@ import {
   type ProxyHeader,
   type ProxyHeaderInit,
   readProxyHeader,
-} from "../../src/proxy/proxy_protocol.ts";
+} from "../../src/proxy/mod.ts";
 import { ProxyProtocolError } from "../../src/proxy/errors.ts";
 
 const te = new TextEncoder();

@@ -352,10 +352,16 @@ export async function* readFrames<T = Uint8Array>(
 }
 
 /**
- * A `TransformStream` from bytes to frames (copies).
+ * A readable/writable pair from bytes to frames (copies), for `pipeThrough`.
+ *
+ * Frames are decoded as the readable side is read (pull), so a decode error reaches the
+ * reader only after every frame before it: the frames a stream hands out do not depend on
+ * how its input was chunked. (An errored `TransformStream` drops the frames still queued,
+ * which made the output depend on the chunking.)
  *
  * @param codec A frame spec, options, or a {@linkcode Decoder} (not freed).
- * @returns The stream; errors with {@linkcode IncompleteFrameError} at a mid-frame end.
+ * @returns The pair; the readable side errors with {@linkcode IncompleteFrameError} at a
+ *   mid-frame end, and with the decoder's error after the frames before it.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -367,45 +373,96 @@ export async function* readFrames<T = Uint8Array>(
  */
 export function decodeStream<T = Uint8Array>(
   codec: string | FrameOptions | Decoder<T>,
-): TransformStream<Uint8Array, T> {
+): ReadableWritablePair<T, Uint8Array> {
   const own = !isDecoder<T>(codec);
   const dec = isDecoder<T>(codec) ? codec : createFrameCodec(codec) as unknown as Decoder<T>;
   const r = new FrameReader<T>(null, dec);
-  const done = () => {
+  let failure: { error: unknown } | null = null;
+  let freed = false;
+  const free = () => {
+    if (freed) return;
+    freed = true;
     r.free();
     if (own) (dec as unknown as FrameCodec).free();
   };
-  const drain = (ctl: TransformStreamDefaultController<T>) => {
-    for (let f = r.tryReadFrame(); f !== null; f = r.tryReadFrame()) ctl.enqueue(f);
+  // one waiter on each side: the reader waits for bytes, the writer for room
+  let wakeReader: (() => void) | null = null;
+  let wakeWriter: (() => void) | null = null;
+  const wake = (which: "reader" | "writer") => {
+    const w = which === "reader" ? wakeReader : wakeWriter;
+    if (which === "reader") wakeReader = null;
+    else wakeWriter = null;
+    w?.();
   };
-  return new TransformStream<Uint8Array, T>({
-    transform(chunk, ctl) {
-      try {
-        let off = 0;
-        while (off < chunk.length) {
-          const room = r.buffer.remaining;
-          const n = Math.min(chunk.length - off, Math.max(1, Math.min(room, 65536)));
-          r.push(chunk.subarray(off, off + n));
-          off += n;
-          drain(ctl);
+  const readable = new ReadableStream<T>({
+    async pull(ctl) {
+      for (;;) {
+        try {
+          const f = r.tryReadFrame();
+          if (f !== null) {
+            ctl.enqueue(f);
+            wake("writer");
+            return;
+          }
+          if (r.eof) {
+            const last = dec.decodeEof(r.buffer);
+            if (last !== null) {
+              ctl.enqueue(last);
+              return;
+            }
+            ctl.close();
+            free();
+            return;
+          }
+        } catch (e) {
+          failure = { error: e };
+          ctl.error(e);
+          free();
+          wake("writer");
+          return;
         }
-      } catch (e) {
-        done();
-        throw e;
+        if (failure !== null) {
+          ctl.error((failure as { error: unknown }).error);
+          free();
+          return;
+        }
+        wake("writer");
+        await new Promise<void>((resolve) => (wakeReader = resolve));
       }
     },
-    flush(ctl) {
-      try {
-        r.end();
-        for (let f = r.tryReadFrame(); f !== null; f = r.tryReadFrame()) ctl.enqueue(f);
-        for (let f = dec.decodeEof(r.buffer); f !== null; f = dec.decodeEof(r.buffer)) {
-          ctl.enqueue(f);
+    cancel() {
+      failure ??= { error: new Error("Cannot decode stream: the readable side was cancelled") };
+      free();
+      wake("writer");
+    },
+  }, { highWaterMark: 0 });
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      let off = 0;
+      while (off < chunk.length) {
+        if (failure !== null) throw failure.error;
+        const room = r.buffer.remaining;
+        if (room === 0) {
+          await new Promise<void>((resolve) => (wakeWriter = resolve));
+          continue;
         }
-      } finally {
-        done();
+        const n = Math.min(chunk.length - off, room, 65536);
+        r.push(chunk.subarray(off, off + n));
+        off += n;
+        wake("reader");
       }
+    },
+    close() {
+      r.end();
+      wake("reader");
+    },
+    abort(reason) {
+      failure ??= { error: reason };
+      r.end();
+      wake("reader");
     },
   });
+  return { readable, writable };
 }
 
 /**

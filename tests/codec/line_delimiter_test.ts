@@ -124,3 +124,19 @@ Deno.test("RawDecoder passes bytes through in frames of at most the maximum", ()
   assert.deepEqual(decodeChunks("raw,max=4", [enc("abcdef")]), [frame("abcd"), frame("ef")]);
   assert.deepEqual(decodeChunks("raw", [enc("ab"), enc("c")]), [frame("ab"), frame("c")]);
 });
+
+Deno.test("DelimiterDecoder waits while a delimiter listed first may still complete (chunk invariance)", () => {
+  // "\r\r" is listed before "\r": one "\r" alone is not yet a frame end
+  assertEverySplit("delim:\\r\\r|\\r,max=4", "a\r\rb\r\r", [frame("a"), frame("b")]);
+  // "abc" starting before "b" wins; "ab" alone is not yet a frame
+  assertEverySplit("delim:abc|b,max=4", "xabcyb!", [
+    frame("x"),
+    frame("y"),
+    error("IncompleteFrameError"),
+  ]);
+  // every frame that can end here is too long: reported as without a delimiter
+  assertEverySplit("delim:\\r\\n|\\r,max=1,discard", "\0\0\r\nz\r\n", [
+    error("FrameTooLongError"),
+    frame("z"),
+  ]);
+});

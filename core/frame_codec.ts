@@ -158,6 +158,30 @@ export function frame_err_length(dec: i32): f64 { return load<f64>(<usize>dec, O
   return le ? (a | (b << 8) | (c << 16)) : ((a << 16) | (b << 8) | c);
 }
 
+// Whether a delimiter that would beat the match (at, delimiter bk) could still complete:
+// one starting at or before `at` (at `at` only if listed before bk) that runs past the end
+// of the `avail` bytes at q, with every byte it has so far matching.
+// Returns the earliest such start, or -1.
+function delimPending(p: usize, nd: i32, q: usize, avail: i32, at: i32, bk: i32): i32 {
+  let first: i32 = -1;
+  for (let k = 0; k < nd; k++) {
+    const slot = p + O_DELIMS + <usize>k * DELIM_SLOT;
+    const dl = load<i32>(slot);
+    let start = avail - dl + 1;
+    if (start < 0) start = 0;
+    const last = k < bk ? at : at - 1;
+    for (let s = start; s <= last; s++) {
+      const have = avail - s;
+      if (have <= 0 || have >= dl) continue;
+      if (memory.compare(q + <usize>s, slot + 4, <usize>have) == 0) {
+        if (first < 0 || s < first) first = s;
+        break;
+      }
+    }
+  }
+  return first;
+}
+
 /** Decode frames; see the file comment. */
 export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): i32 {
   const p = <usize>dec;
@@ -377,6 +401,7 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
       // find the earliest delimiter in [pos+scan, len)
       let best: i32 = -1;
       let bestLen: i32 = 0;
+      let bestK: i32 = 0;
       if (isLine) {
         const i = findByte(base + <usize>(pos + scan), avail - scan, 10);
         if (i >= 0) { best = scan + i; bestLen = 1; }
@@ -394,11 +419,30 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
             const at = from + i;
             if (best >= 0 && at > best) break;
             if (memory.compare(base + <usize>(pos + at), slot + 4, <usize>dl) == 0) {
-              if (best < 0 || at < best) { best = at; bestLen = dl; }
+              if (best < 0 || at < best) { best = at; bestLen = dl; bestK = k; }
               break;
             }
             from = at + 1;
           }
+        }
+      }
+      if (best >= 0 && !isLine) {
+        // A delimiter that would win over this match may still complete with the next
+        // bytes: wait, so that the frames do not depend on how the input was chunked.
+        const ps = delimPending(p, nd, base + <usize>pos, avail, best, bestK);
+        if (ps >= 0) {
+          if (state == ST_DISCARD || ps <= maxFrame) { scan = best; break; }
+          // every frame that can end here is too long: as if no delimiter had been seen
+          if ((flags & F_DISCARD) == 0) { fail(p, FRAME_TOO_LONG, pos, <f64>avail); break; }
+          store<i32>(p, ST_DISCARD, O_STATE);
+          store<f64>(p, <f64>avail, O_ERRLEN);
+          if ((flags & F_FAILFAST) != 0) {
+            scan = best;
+            fail(p, FRAME_TOO_LONG, pos, <f64>avail);
+            break;
+          }
+          store<i32>(p, FRAME_TOO_LONG, O_PENDING);
+          continue;
         }
       }
       if (best < 0) {

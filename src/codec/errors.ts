@@ -6,13 +6,16 @@
  */
 
 /**
- * A frame declares a length above the decoder's maximum.
+ * A peer's frame is longer than the decoder's maximum: its declared length, or the bytes seen
+ * without a delimiter. (A caller's payload too long to encode is a
+ * {@linkcode PayloadTooLongError}.)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameTooLongError } from "./errors.ts";
  * const e = new FrameTooLongError(70000, 65536);
- * console.assert(e.message === "Cannot decode frame: declared length 70000 bytes exceeds maximum of 65536 bytes");
+ * assert.ok(e.message === "Cannot decode frame: declared length 70000 bytes exceeds maximum of 65536 bytes");
  * ```
  */
 export class FrameTooLongError extends RangeError {
@@ -32,14 +35,50 @@ export class FrameTooLongError extends RangeError {
 }
 
 /**
+ * A caller asked to encode a payload its codec cannot carry: over the codec's maximum, or
+ * too big for the length field. This is the caller's mistake, not the peer's: a peer's
+ * oversized frame is a {@linkcode FrameTooLongError}. Nothing is written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PayloadTooLongError } from "./errors.ts";
+ * const e = new PayloadTooLongError(300, 255);
+ * assert.ok(e instanceof RangeError);
+ * assert.equal(e.message, "Cannot encode frame: payload of 300 bytes exceeds maximum of 255 bytes");
+ * ```
+ */
+export class PayloadTooLongError extends RangeError {
+  /** The payload's length in bytes. */
+  readonly payloadLength: number;
+  /** The most the codec can carry (its maximum, or what the length field can hold). */
+  readonly maxPayloadLength: number;
+  /**
+   * @param payloadLength The payload's length in bytes.
+   * @param maxPayloadLength The most the codec can carry.
+   * @param message Replaces the default message.
+   */
+  constructor(payloadLength: number, maxPayloadLength: number, message?: string) {
+    super(
+      message ??
+        `Cannot encode frame: payload of ${payloadLength} bytes exceeds maximum of ${maxPayloadLength} bytes`,
+    );
+    this.name = "PayloadTooLongError";
+    this.payloadLength = payloadLength;
+    this.maxPayloadLength = maxPayloadLength;
+  }
+}
+
+/**
  * The stream ended before the requested number of bytes (or the delimiter) arrived.
  * `partial` holds every byte that did arrive: nothing received is lost.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IncompleteReadError } from "./errors.ts";
  * const e = new IncompleteReadError(new Uint8Array(3), 8);
- * console.assert(e.partial.length === 3 && e.expected === 8);
+ * assert.ok(e.partial.length === 3 && e.expected === 8);
  * ```
  */
 export class IncompleteReadError extends Error {
@@ -65,9 +104,10 @@ export class IncompleteReadError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LimitOverrunError } from "./errors.ts";
  * const e = new LimitOverrunError(4096, 4096);
- * console.assert(e.consumed === 4096);
+ * assert.ok(e.consumed === 4096);
  * ```
  */
 export class LimitOverrunError extends Error {
@@ -92,9 +132,10 @@ export class LimitOverrunError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameCorruptError } from "./errors.ts";
  * const e = new FrameCorruptError("adjusted length is negative", 0);
- * console.assert(e.reason === "adjusted length is negative" && e.offset === 0);
+ * assert.ok(e.reason === "adjusted length is negative" && e.offset === 0);
  * ```
  */
 export class FrameCorruptError extends Error {
@@ -116,9 +157,10 @@ export class FrameCorruptError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IncompleteFrameError } from "./errors.ts";
  * const e = new IncompleteFrameError(new Uint8Array(6));
- * console.assert(e.leftover === 6 && e.message === "Cannot decode frame: stream ended with 6 bytes of an incomplete frame");
+ * assert.ok(e.leftover === 6 && e.message === "Cannot decode frame: stream ended with 6 bytes of an incomplete frame");
  * ```
  */
 export class IncompleteFrameError extends Error {
@@ -142,9 +184,10 @@ export class IncompleteFrameError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameSpecSyntaxError } from "./errors.ts";
  * const e = new FrameSpecSyntaxError("Cannot parse frame spec: unknown kind \"lenn\" at position 0", "lenn", 0);
- * console.assert(e instanceof SyntaxError && e.position === 0);
+ * assert.ok(e instanceof SyntaxError && e.position === 0);
  * ```
  */
 export class FrameSpecSyntaxError extends SyntaxError {

@@ -2,31 +2,46 @@
  * Framing adapters over any `Deno.Conn` (or reader/writer) and over web streams:
  * {@linkcode FramedConn} (`readFrame`/`writeFrame`, batches, `readExact`/`readUntil`),
  * {@linkcode readFrames} (an async iterator), and {@linkcode decodeStream} /
- * {@linkcode encodeStream} (`TransformStream`s). All are built on {@linkcode FrameDecoder}.
+ * {@linkcode encodeStream} (`TransformStream`s). All read through {@linkcode FrameReader}.
  *
  * @module
  */
-import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-import { type FrameBatch, FrameDecoder, FrameEncoder } from "./codec.ts";
+import type { FrameBatch } from "./frame_codec.ts";
+import { FrameCodec } from "./frame_codec.ts";
+import { createFrameCodec, FrameDecoder, FrameEncoder } from "./codec.ts";
+import type { Decoder, Encoder } from "./decoder.ts";
+import { FrameReader } from "./frame_reader.ts";
 import type { FrameOptions } from "./spec.ts";
 import { type Reader, readerFromStream, writeAll, type Writer } from "./io.ts";
-import { indexOfSequence } from "./_search.ts";
 
 /** Options for {@linkcode FramedConn}. */
-export interface FramedConnOptions {
+export interface FramedConnOptions<T = Uint8Array> {
   /** Bytes per read from the connection. Default 65536. */
   readSize?: number;
   /** Called with each too-long frame error under `oversize: "discard"` by the iterator; default: none. */
   onDiscard?: (error: Error) => void;
+  /**
+   * The encoder for `writeFrame` when `codec` is your own decoder. Default: the decoder
+   * itself if it has `encode`, else none (writing frames throws).
+   */
+  encoder?: Encoder<T>;
+}
+
+function isDecoder<T>(c: unknown): c is Decoder<T> {
+  return typeof c === "object" && c !== null && typeof (c as Decoder<T>).decode === "function";
 }
 
 /**
- * Frames over a connection: read and write whole messages.
+ * Frames over a connection: read and write whole messages. The codec is a spec text, options,
+ * or any {@linkcode Decoder} (your own framing plugs in here).
  *
  * Permissions: whatever the connection needed (`--allow-net` for a `Deno.Conn`).
  *
+ * @typeParam T The frame type: `Uint8Array` for the built-in codecs.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FramedConn } from "./framed_conn.ts";
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const server = (async () => {
@@ -36,102 +51,119 @@ export interface FramedConnOptions {
  * })();
  * using client = new FramedConn(await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }), "len:u32be");
  * await client.writeFrame(new TextEncoder().encode("hi"));
- * console.assert(new TextDecoder().decode((await client.readFrame())!) === "echo hi");
+ * assert.equal(new TextDecoder().decode((await client.readFrame())!), "echo hi");
  * await server;
  * ```
  */
-export class FramedConn {
+export class FramedConn<T = Uint8Array> {
   readonly #conn: Reader & Writer & { close?(): void };
-  readonly #dec: FrameDecoder;
-  readonly #enc: FrameEncoder | null;
-  readonly #readSize: number;
+  readonly #dec: Decoder<T>;
+  readonly #enc: Encoder<T> | null;
+  readonly #reader: FrameReader<T>;
+  readonly #ownCodec: boolean;
   readonly #onDiscard?: (e: Error) => void;
-  #eof = false;
   #closed = false;
 
   /**
    * @param conn A `Deno.Conn` or anything with `read`, `write` (and optionally `close`).
-   * @param codec A frame spec (`"len:u32be"`) or {@linkcode FrameOptions}.
-   * @param options Read size and discard callback.
+   * @param codec A frame spec (`"len:u32be"`), {@linkcode FrameOptions}, or a
+   *   {@linkcode Decoder} (not freed by the connection).
+   * @param options Read size, discard callback, encoder.
    * @throws {FrameSpecSyntaxError} / {RangeError} for a bad codec.
    */
   constructor(
     conn: Reader & Writer & { close?(): void },
-    codec: string | FrameOptions,
-    options: FramedConnOptions = {},
+    codec: string | FrameOptions | Decoder<T>,
+    options: FramedConnOptions<T> = {},
   ) {
     this.#conn = conn;
-    this.#dec = new FrameDecoder(codec);
-    const o = this.#dec.options;
-    this.#enc = o.kind === "length" && o.fieldOffset !== 0 ? null : new FrameEncoder(o);
-    this.#readSize = options.readSize ?? 65536;
+    this.#ownCodec = !isDecoder(codec);
+    const dec = isDecoder<T>(codec) ? codec : createFrameCodec(codec) as unknown as Decoder<T>;
+    this.#dec = dec;
+    let enc: Encoder<T> | null = options.encoder ??
+      (typeof (dec as Partial<Encoder<T>>).encode === "function"
+        ? dec as unknown as Encoder<T>
+        : null);
+    if (
+      enc instanceof FrameCodec && enc.options.kind === "length" && enc.options.fieldOffset !== 0
+    ) {
+      enc = null;
+    }
+    this.#enc = enc;
+    this.#reader = new FrameReader(conn, dec, { readSize: options.readSize });
     this.#onDiscard = options.onDiscard;
   }
 
-  /** The underlying decoder (state, buffered bytes, maximum). */
-  get decoder(): FrameDecoder {
+  /** The decoder: a built-in codec, or the one you passed. */
+  get codec(): Decoder<T> {
     return this.#dec;
   }
 
+  #frameDecoder?: FrameDecoder;
+
   /**
-   * Read more bytes from the connection into the decoder.
+   * The built-in codec with the connection's buffer, as a {@linkcode FrameDecoder} (state,
+   * buffered bytes, maximum, batches).
+   *
+   * @throws {TypeError} when the connection runs your own decoder (see
+   *   {@linkcode FramedConn.codec}).
+   */
+  get decoder(): FrameDecoder {
+    if (!(this.#dec instanceof FrameCodec)) {
+      throw new TypeError("Cannot get decoder: this connection runs a custom decoder (use codec)");
+    }
+    return this.#frameDecoder ??= new FrameDecoder(this.#dec, { buffer: this.#reader.buffer });
+  }
+
+  /** The read driver (buffer, raw reads). */
+  get reader(): FrameReader<T> {
+    return this.#reader;
+  }
+
+  /**
+   * Read more bytes from the connection into the buffer.
    *
    * @returns false at end of stream.
    */
-  async fill(): Promise<boolean> {
-    if (this.#eof) return false;
-    const n = await this.#dec.readFrom(this.#conn, this.#readSize);
-    if (n === null) {
-      this.#eof = true;
-      return false;
-    }
-    return true;
+  fill(): Promise<boolean> {
+    return this.#reader.fill();
   }
 
   /**
-   * The next buffered frame as a view (no copy, no await), or `null` when more bytes must
-   * be read first ({@linkcode FramedConn.fill}). Valid until the next read call.
+   * The next buffered frame (no await), or `null` when more bytes must be read first
+   * ({@linkcode FramedConn.fill}). For the built-in codecs, a view valid until the next
+   * read call.
    *
-   * @returns A view or `null`.
+   * @returns The frame or `null`.
    * @throws {FrameTooLongError} / {FrameCorruptError} from the decoder.
    */
-  tryReadFrame(): Uint8Array | null {
-    return this.#dec.decodeView();
+  tryReadFrame(): T | null {
+    const d = this.#dec;
+    if (d instanceof FrameCodec) return d.decodeView(this.#reader.buffer) as T | null;
+    return this.#reader.tryReadFrame();
   }
 
   /**
-   * Read one frame (a copy you may keep).
+   * Read one frame (for the built-in codecs a copy you may keep).
    *
    * @returns The frame, or `null` at a clean end of stream.
    * @throws {IncompleteFrameError} when the stream ends inside a frame (`leftover` bytes).
    * @throws {FrameTooLongError} / {FrameCorruptError}; under `oversize: "discard"` the next
    *   call returns the frame after the discarded one.
    */
-  readFrame(): Promise<Uint8Array | null> {
-    // fast path without an async function frame when a frame is already buffered
-    const f = this.#dec.decode();
-    return f !== null ? Promise.resolve(f) : this.#readFrameSlow();
-  }
-
-  async #readFrameSlow(): Promise<Uint8Array | null> {
-    for (;;) {
-      if (!(await this.fill())) {
-        this.#dec.finish();
-        return null;
-      }
-      const f = this.#dec.decode();
-      if (f !== null) return f;
-    }
+  readFrame(): Promise<T | null> {
+    return this.#reader.readFrame();
   }
 
   /**
    * Wait for at least one frame and return every buffered one as a reusable batch: no
-   * object per frame. The batch is valid until the next read call.
+   * object per frame. The batch is valid until the next read call. Built-in codecs only.
    *
    * @returns The batch, or `null` at a clean end of stream.
    * @throws Like {@linkcode FramedConn.readFrame}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FramedConn } from "./framed_conn.ts";
    * const input = ReadableStream.from([new Uint8Array([1, 65, 1, 66, 0])]);
    * const r = input.getReader();
@@ -141,43 +173,58 @@ export class FramedConn {
    * };
    * using fc = new FramedConn(conn, "len:u8");
    * const b = (await fc.readBatch())!;
-   * console.assert(b.count === 3 && b.bytes[b.offset(1)] === 66 && b.length(2) === 0);
+   * assert.equal(b.count, 3);
+   * assert.equal(b.bytes[b.offset(1)], 66);
+   * assert.equal(b.length(2), 0);
    * ```
    */
-  async readBatch(): Promise<FrameBatch | null> {
-    for (;;) {
-      const b = this.#dec.decodeBatch();
-      if (b.count > 0) return b;
-      if (!(await this.fill())) {
-        this.#dec.finish();
-        return null;
-      }
-    }
+  readBatch(): Promise<FrameBatch | null> {
+    return this.#reader.readBatch();
   }
 
   /**
    * Write one frame with write-all semantics.
    *
-   * @param payload The frame content.
-   * @throws {FrameTooLongError} / {RangeError} when the codec cannot carry it (nothing is written).
+   * @param payload The frame.
+   * @throws {PayloadTooLongError} / {RangeError} when the codec cannot carry it (nothing is written).
    */
-  async writeFrame(payload: Uint8Array): Promise<void> {
+  async writeFrame(payload: T): Promise<void> {
     await writeAll(this.#conn, this.#encoder().encode(payload));
   }
 
   /**
    * Write many frames in one write.
    *
-   * @param payloads The frames' contents.
+   * @param payloads The frames.
    * @throws Like {@linkcode FramedConn.writeFrame}; nothing is written on failure.
    */
-  async writeFrames(payloads: Iterable<Uint8Array>): Promise<void> {
-    await writeAll(this.#conn, this.#encoder().encodeAll(payloads));
+  async writeFrames(payloads: Iterable<T>): Promise<void> {
+    const enc = this.#encoder();
+    if (enc instanceof FrameCodec) {
+      await writeAll(this.#conn, enc.encodeAll(payloads as Iterable<Uint8Array>));
+      return;
+    }
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const p of payloads) {
+      const b = enc.encode(p);
+      parts.push(b);
+      total += b.length;
+    }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const b of parts) {
+      out.set(b, off);
+      off += b.length;
+    }
+    await writeAll(this.#conn, out);
   }
 
-  #encoder(): FrameEncoder {
+  #encoder(): Encoder<T> {
     if (this.#enc === null) {
-      throw new RangeError("Cannot write frame: this codec has no encoder (fieldOffset > 0)");
+      throw new RangeError(
+        "Cannot write frame: this codec has no encoder (fieldOffset > 0, or a decoder without encode)",
+      );
     }
     return this.#enc;
   }
@@ -198,72 +245,36 @@ export class FramedConn {
    * @returns A new array.
    * @throws {IncompleteReadError} at end of stream first (`partial`, `expected`).
    */
-  async readExact(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const avail = this.#takeBuffered(out.subarray(got));
-      got += avail;
-      if (got < n && !(await this.fill())) throw new IncompleteReadError(out.slice(0, got), n);
-    }
-    return out;
+  readExact(n: number): Promise<Uint8Array> {
+    return this.#reader.readExact(n);
   }
 
   /**
-   * Read raw bytes up to and including `delimiter`.
+   * Read raw bytes up to and including `delimiter` (asyncio's `readuntil` rule: the limit
+   * bounds the bytes before the delimiter; see {@linkcode FrameReader.readUntil}).
    *
    * @param delimiter One or more bytes.
-   * @param limit Most bytes to look through. Default 65536.
+   * @param limit Most bytes before the delimiter. Default 65536.
    * @returns A new array ending with the delimiter.
-   * @throws {LimitOverrunError} when no delimiter ends within `limit` bytes.
+   * @throws {LimitOverrunError} when no delimiter is within `limit` bytes.
    * @throws {IncompleteReadError} at end of stream first.
    */
-  async readUntil(delimiter: Uint8Array, limit = 65536): Promise<Uint8Array> {
-    if (delimiter.length === 0) {
-      throw new RangeError("Cannot read until delimiter: delimiter is empty");
-    }
-    for (;;) {
-      const view = this.#bufferedView();
-      const i = indexOfSequence(view, delimiter);
-      if (i >= 0) {
-        if (i + delimiter.length > limit) throw new LimitOverrunError(i, limit);
-        const out = new Uint8Array(i + delimiter.length);
-        this.#takeBuffered(out);
-        return out;
-      }
-      if (view.length > limit) throw new LimitOverrunError(view.length, limit);
-      if (!(await this.fill())) {
-        const partial = new Uint8Array(view.length);
-        this.#takeBuffered(partial);
-        throw new IncompleteReadError(partial, null);
-      }
-    }
-  }
-
-  #bufferedView(): Uint8Array {
-    // raw access goes through a raw decoder-independent copy of the buffered bytes
-    const p = new Uint8Array(this.#dec.buffered);
-    this.#dec.peekInto(p);
-    return p;
-  }
-
-  #takeBuffered(out: Uint8Array): number {
-    const n = Math.min(out.length, this.#dec.buffered);
-    this.#dec.takeInto(out.subarray(0, n));
-    return n;
+  readUntil(delimiter: Uint8Array, limit = 65536): Promise<Uint8Array> {
+    return this.#reader.readUntil(delimiter, limit);
   }
 
   /**
-   * Iterate over frames (copies) until end of stream. Under `oversize: "discard"`, too-long
+   * Iterate over frames until end of stream. Under `oversize: "discard"`, too-long
    * frames go to `onDiscard` and iteration continues.
    */
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const discarding = this.#onDiscard !== undefined && "oversize" in this.#dec.options &&
-      this.#dec.options.oversize === "discard";
-    const slow = async (): Promise<IteratorResult<Uint8Array>> => {
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const o = (this.#dec as { options?: { oversize?: string } }).options;
+    const discarding = this.#onDiscard !== undefined && o?.oversize === "discard";
+    const r = this.#reader;
+    const slow = async (): Promise<IteratorResult<T>> => {
       for (;;) {
         try {
-          const f = await this.readFrame();
+          const f = await r.readFrame();
           return f === null ? { value: undefined, done: true } : { value: f, done: false };
         } catch (e) {
           if (discarding && e instanceof RangeError) {
@@ -275,10 +286,10 @@ export class FramedConn {
       }
     };
     return {
-      next: (): Promise<IteratorResult<Uint8Array>> => {
+      next: (): Promise<IteratorResult<T>> => {
         // fast path: a buffered frame costs no async function frame
         try {
-          const f = this.#dec.decode();
+          const f = r.tryReadFrame();
           if (f !== null) return Promise.resolve({ value: f, done: false });
         } catch (e) {
           if (!(discarding && e instanceof RangeError)) return Promise.reject(e);
@@ -289,12 +300,12 @@ export class FramedConn {
     };
   }
 
-  /** Free the decoder and close the connection (if it has `close`). Idempotent. */
+  /** Free the buffer (and a codec built from a spec) and close the connection (if it has `close`). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#dec.free();
-    this.#enc?.free();
+    this.#reader.free();
+    if (this.#ownCodec) (this.#dec as unknown as FrameCodec).free();
     try {
       this.#conn.close?.();
     } catch (e) {
@@ -312,81 +323,146 @@ export class FramedConn {
  * Iterate over the frames of a connection or byte stream (copies), until end of stream.
  *
  * @param source A `Deno.Conn`, any reader, or a `ReadableStream<Uint8Array>`.
- * @param codec A frame spec or options.
+ * @param codec A frame spec, options, or a {@linkcode Decoder}.
  * @returns An async iterator of frames.
  * @throws {IncompleteFrameError} when the stream ends inside a frame, and decode errors.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readFrames } from "./framed_conn.ts";
  * const src = ReadableStream.from([new TextEncoder().encode("a\nb"), new TextEncoder().encode("c\n")]);
  * const lines: string[] = [];
  * for await (const f of readFrames(src, "line")) lines.push(new TextDecoder().decode(f));
- * console.assert(lines.join() === "a,bc");
+ * assert.deepEqual(lines, ["a", "bc"]);
  * ```
  */
-export async function* readFrames(
+export async function* readFrames<T = Uint8Array>(
   source: Reader | ReadableStream<Uint8Array>,
-  codec: string | FrameOptions,
-): AsyncGenerator<Uint8Array> {
+  codec: string | FrameOptions | Decoder<T>,
+): AsyncGenerator<T> {
   const reader = source instanceof ReadableStream ? readerFromStream(source) : source;
-  using dec = new FrameDecoder(codec);
-  for (;;) {
-    const f = dec.decode();
-    if (f !== null) {
-      yield f;
-      continue;
-    }
-    const n = await dec.readFrom(reader);
-    if (n === null) {
-      dec.finish();
-      return;
-    }
+  const own = !isDecoder<T>(codec);
+  const dec = isDecoder<T>(codec) ? codec : createFrameCodec(codec) as unknown as Decoder<T>;
+  using r = new FrameReader(reader, dec);
+  try {
+    yield* r;
+  } finally {
+    if (own) (dec as unknown as FrameCodec).free();
   }
 }
 
 /**
- * A `TransformStream` from bytes to frames (copies).
+ * A readable/writable pair from bytes to frames (copies), for `pipeThrough`.
  *
- * @param codec A frame spec or options.
- * @returns The stream; errors with {@linkcode IncompleteFrameError} at a mid-frame end.
+ * Frames are decoded as the readable side is read (pull), so a decode error reaches the
+ * reader only after every frame before it: the frames a stream hands out do not depend on
+ * how its input was chunked. (An errored `TransformStream` drops the frames still queued,
+ * which made the output depend on the chunking.)
+ *
+ * @param codec A frame spec, options, or a {@linkcode Decoder} (not freed).
+ * @returns The pair; the readable side errors with {@linkcode IncompleteFrameError} at a
+ *   mid-frame end, and with the decoder's error after the frames before it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeStream } from "./framed_conn.ts";
  * const frames = ReadableStream.from([new Uint8Array([0, 2, 7]), new Uint8Array([8])]).pipeThrough(decodeStream("len:u16be"));
  * const got = await Array.fromAsync(frames);
- * console.assert(got.length === 1 && got[0].join() === "7,8");
+ * assert.deepEqual(got, [new Uint8Array([7, 8])]);
  * ```
  */
-export function decodeStream(
-  codec: string | FrameOptions,
-): TransformStream<Uint8Array, Uint8Array> {
-  const dec = new FrameDecoder(codec);
-  const drain = (ctl: TransformStreamDefaultController<Uint8Array>) => {
-    for (let f = dec.decode(); f !== null; f = dec.decode()) ctl.enqueue(f);
+export function decodeStream<T = Uint8Array>(
+  codec: string | FrameOptions | Decoder<T>,
+): ReadableWritablePair<T, Uint8Array> {
+  const own = !isDecoder<T>(codec);
+  const dec = isDecoder<T>(codec) ? codec : createFrameCodec(codec) as unknown as Decoder<T>;
+  const r = new FrameReader<T>(null, dec);
+  let failure: { error: unknown } | null = null;
+  let freed = false;
+  const free = () => {
+    if (freed) return;
+    freed = true;
+    r.free();
+    if (own) (dec as unknown as FrameCodec).free();
   };
-  return new TransformStream({
-    transform(chunk, ctl) {
-      try {
-        let off = 0;
-        while (off < chunk.length) {
-          const n = Math.min(chunk.length - off, Math.max(1, Math.min(dec.writable, 65536)));
-          dec.push(chunk.subarray(off, off + n));
-          off += n;
-          drain(ctl);
+  // one waiter on each side: the reader waits for bytes, the writer for room
+  let wakeReader: (() => void) | null = null;
+  let wakeWriter: (() => void) | null = null;
+  const wake = (which: "reader" | "writer") => {
+    const w = which === "reader" ? wakeReader : wakeWriter;
+    if (which === "reader") wakeReader = null;
+    else wakeWriter = null;
+    w?.();
+  };
+  const readable = new ReadableStream<T>({
+    async pull(ctl) {
+      for (;;) {
+        try {
+          const f = r.tryReadFrame();
+          if (f !== null) {
+            ctl.enqueue(f);
+            wake("writer");
+            return;
+          }
+          if (r.eof) {
+            const last = dec.decodeEof(r.buffer);
+            if (last !== null) {
+              ctl.enqueue(last);
+              return;
+            }
+            ctl.close();
+            free();
+            return;
+          }
+        } catch (e) {
+          failure = { error: e };
+          ctl.error(e);
+          free();
+          wake("writer");
+          return;
         }
-      } catch (e) {
-        dec.free();
-        throw e;
+        if (failure !== null) {
+          ctl.error((failure as { error: unknown }).error);
+          free();
+          return;
+        }
+        wake("writer");
+        await new Promise<void>((resolve) => (wakeReader = resolve));
       }
     },
-    flush() {
-      try {
-        dec.finish();
-      } finally {
-        dec.free();
+    cancel() {
+      failure ??= { error: new Error("Cannot decode stream: the readable side was cancelled") };
+      free();
+      wake("writer");
+    },
+  }, { highWaterMark: 0 });
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      let off = 0;
+      while (off < chunk.length) {
+        if (failure !== null) throw failure.error;
+        const room = r.buffer.remaining;
+        if (room === 0) {
+          await new Promise<void>((resolve) => (wakeWriter = resolve));
+          continue;
+        }
+        const n = Math.min(chunk.length - off, room, 65536);
+        r.push(chunk.subarray(off, off + n));
+        off += n;
+        wake("reader");
       }
+    },
+    close() {
+      r.end();
+      wake("reader");
+    },
+    abort(reason) {
+      failure ??= { error: reason };
+      r.end();
+      wake("reader");
     },
   });
+  return { readable, writable };
 }
 
 /**
@@ -396,9 +472,10 @@ export function decodeStream(
  * @returns The stream; errors when a payload cannot be encoded.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeStream } from "./framed_conn.ts";
  * const out = await Array.fromAsync(ReadableStream.from([new Uint8Array([9])]).pipeThrough(encodeStream("len:u16be")));
- * console.assert(out[0].join() === "0,1,9");
+ * assert.deepEqual(out, [new Uint8Array([0, 1, 9])]);
  * ```
  */
 export function encodeStream(

@@ -1,11 +1,19 @@
 /**
- * Stream framing: turn a byte stream into messages and back. The frame codecs (length field,
- * varint, line, delimiter, fixed, raw) are built from a spec string such as `"len:u32be"`
- * ({@linkcode parseFrameSpec}) and run their parsing in the Wasm core. On top of them:
- * {@linkcode FramedConn} (frames over any connection, with batches for high message rates),
- * the stream adapters ({@linkcode readFrames}, {@linkcode decodeStream},
- * {@linkcode encodeStream}) and the seeds' `readn`/`writen` ({@linkcode readExact},
- * {@linkcode writeAll}, {@linkcode BufferedReader} with `readUntil`).
+ * Stream framing: turn a byte stream into messages and back.
+ *
+ * - The contract: a {@linkcode Decoder} returns a frame or "need more", `decodeEof` handles
+ *   the end of stream, and `state` is explicit; an {@linkcode Encoder} turns frames into
+ *   bytes (tokio-util's `Decoder`/`Encoder`).
+ * - One type per framing, each built from the same spec strings as the CLI's `--frame`
+ *   ({@linkcode parseFrameSpec}): {@linkcode LengthFieldCodec}, {@linkcode VarintCodec},
+ *   {@linkcode LineCodec}, {@linkcode DelimiterCodec}, {@linkcode FixedLengthCodec},
+ *   {@linkcode RawCodec}; {@linkcode createFrameCodec} picks one for a spec. Their parsing
+ *   runs in the Wasm core, with a batch API ({@linkcode FrameBatch}) for high message rates.
+ * - One read driver, {@linkcode FrameReader}, under {@linkcode FramedConn}, the stream
+ *   adapters ({@linkcode readFrames}, {@linkcode decodeStream}, {@linkcode encodeStream}) and
+ *   the seeds' `readn`/`writen` ({@linkcode readExact}, {@linkcode writeAll},
+ *   {@linkcode BufferedReader} with asyncio's `readUntil`). Your own decoder plugs in
+ *   wherever a spec does.
  *
  * Every decoder is bounded (8 MiB by default) and has a declared oversize policy; a peer's bad
  * bytes give a typed error, and nothing already received is lost.
@@ -28,7 +36,16 @@
  * @module
  */
 export * from "./spec.ts";
+export * from "./decoder.ts";
+export * from "./frame_codec.ts";
+export * from "./length_field.ts";
+export * from "./varint.ts";
+export * from "./line.ts";
+export * from "./delimiter.ts";
+export * from "./fixed_length.ts";
+export * from "./raw.ts";
 export * from "./codec.ts";
+export * from "./frame_reader.ts";
 export * from "./framed_conn.ts";
 export * from "./io.ts";
 export * from "./errors.ts";

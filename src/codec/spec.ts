@@ -198,12 +198,13 @@ function splitSpec(s: string): [string, number][] {
  * @throws {FrameSpecSyntaxError} with the position of the first offending character.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFrameSpec } from "./spec.ts";
  * const o = parseFrameSpec("len:u16le,adj=-2,strip=2,max=64KiB");
  * if (o.kind !== "length") throw new Error("expected a length codec");
- * console.assert(o.fieldLength === 2 && o.littleEndian === true);
- * console.assert(o.lengthAdjustment === -2 && o.initialBytesToStrip === 2 && o.maxFrameLength === 65536);
- * console.assert(parseFrameSpec("line,max=4KiB").kind === "line");
+ * assert.ok(o.fieldLength === 2 && o.littleEndian === true);
+ * assert.ok(o.lengthAdjustment === -2 && o.initialBytesToStrip === 2 && o.maxFrameLength === 65536);
+ * assert.ok(parseFrameSpec("line,max=4KiB").kind === "line");
  * ```
  */
 export function parseFrameSpec(spec: string): FrameOptions {
@@ -378,9 +379,10 @@ function checkInt(v: unknown, name: string, min: number, max: number): number {
  * @throws {FrameSpecSyntaxError} for a spec text that does not parse.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveFrameOptions } from "./spec.ts";
  * const o = resolveFrameOptions("len:u32be");
- * console.assert(o.kind === "length" && o.initialBytesToStrip === 4 && o.maxFrameLength === 8 * 1024 * 1024);
+ * assert.ok(o.kind === "length" && o.initialBytesToStrip === 4 && o.maxFrameLength === 8 * 1024 * 1024);
  * ```
  */
 export function resolveFrameOptions(options: string | FrameOptions): ResolvedFrameOptions {

@@ -11,7 +11,7 @@
 
 import { TcpConnection } from "./tcp.ts";
 import type { IoCallOptions, StreamTimeouts } from "./stream_connection.ts";
-import type { ProxyHeader } from "../proxy/proxy_protocol.ts";
+import type { ProxyHeader } from "../proxy/mod.ts";
 
 function netAddr(a: unknown): a is Deno.NetAddr {
   return typeof a === "object" && a !== null &&
@@ -32,7 +32,7 @@ function netAddr(a: unknown): a is Deno.NetAddr {
  * ```ts
  * import assert from "node:assert/strict";
  * import { ProxiedTcpConnection } from "./proxied_tcp.ts";
- * import { readProxyHeader } from "../proxy/proxy_protocol.ts";
+ * import { readProxyHeader } from "../proxy/mod.ts";
  * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * using client = await Deno.connect({ port: l.addr.port });
  * await client.write(new TextEncoder().encode("PROXY TCP4 192.0.2.7 127.0.0.1 5000 80\r\nhi"));

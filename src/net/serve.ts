@@ -34,7 +34,7 @@
 import { listen, type TcpConnection, type TcpListenOptions } from "./tcp.ts";
 import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.ts";
 import { ProxiedTcpConnection } from "./proxied_tcp.ts";
-import { readProxyHeader } from "../proxy/proxy_protocol.ts";
+import { readProxyHeader } from "../proxy/mod.ts";
 import { closeAfterHandler } from "./_close_hooks.ts";
 import { ffiGranted } from "../_ffi/libc.ts";
 
@@ -156,7 +156,7 @@ const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
  * import assert from "node:assert/strict";
  * import { serve } from "./serve.ts";
  * import { connect } from "./tcp.ts";
- * import { encodeProxyHeader } from "../proxy/proxy_protocol.ts";
+ * import { encodeProxyHeader } from "../proxy/mod.ts";
  * const seen: string[] = [];
  * await using server = serve((conn) => {
  *   seen.push(conn.remoteAddr.hostname);

@@ -27,5 +27,11 @@
  *
  * @module
  */
-export * from "./proxy_protocol.ts";
+export * from "./header.ts";
+export * from "./decode.ts";
+export * from "./encode.ts";
+export * from "./reader.ts";
+export * from "./datagram.ts";
+export * from "./crc32c.ts";
+export * from "./conn.ts";
 export * from "./errors.ts";

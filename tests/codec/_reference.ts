@@ -85,8 +85,8 @@ export function referenceDecode(o: ResolvedFrameOptions, input: Uint8Array): str
         break;
       }
       case "delimiter": {
-        let best = -1, bestLen = 0;
-        for (const d of o.delimiters) {
+        let best = -1, bestLen = 0, bestK = 0;
+        for (const [dk, d] of o.delimiters.entries()) {
           for (let i = p; i + d.length <= n; i++) {
             if (best >= 0 && i >= best) break;
             let k = 0;
@@ -95,6 +95,7 @@ export function referenceDecode(o: ResolvedFrameOptions, input: Uint8Array): str
               if (best < 0 || i < best) {
                 best = i;
                 bestLen = d.length;
+                bestK = dk;
               }
               break;
             }
@@ -105,6 +106,25 @@ export function referenceDecode(o: ResolvedFrameOptions, input: Uint8Array): str
           return [
             ...ev,
             n - p > o.maxFrameLength + maxDl - 1
+              ? "error:FrameTooLongError"
+              : "error:IncompleteFrameError",
+          ];
+        }
+        // a delimiter that would win (earlier, or at the same place and listed first) but
+        // runs past the end of the input: the stream ends before the frame is known
+        let pending = -1;
+        o.delimiters.forEach((d, k) => {
+          for (let i = Math.max(p, n - d.length + 1); i <= (k < bestK ? best : best - 1); i++) {
+            if (n - i < d.length && d.subarray(0, n - i).every((x, j) => input[i + j] === x)) {
+              if (pending < 0 || i < pending) pending = i;
+              return;
+            }
+          }
+        });
+        if (pending >= 0) {
+          return [
+            ...ev,
+            pending - p > o.maxFrameLength
               ? "error:FrameTooLongError"
               : "error:IncompleteFrameError",
           ];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { assertEverySplit, decodeChunks, error, frame } from "../_split_harness.ts";
 import { FrameDecoder, FrameEncoder } from "../../src/codec/codec.ts";
-import { FrameTooLongError } from "../../src/codec/errors.ts";
+import { FrameTooLongError, PayloadTooLongError } from "../../src/codec/errors.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -117,10 +117,26 @@ Deno.test("Line and delimiter encoders append the delimiter and refuse payloads 
   using d = new FrameEncoder("delim:\\r\\n\\r\\n");
   assert.deepEqual(d.encode(enc("x")), enc("x\r\n\r\n"));
   using m = new FrameEncoder("line,max=2");
-  assert.throws(() => m.encode(enc("abc")), FrameTooLongError);
+  assert.throws(() => m.encode(enc("abc")), PayloadTooLongError);
 });
 
 Deno.test("RawDecoder passes bytes through in frames of at most the maximum", () => {
   assert.deepEqual(decodeChunks("raw,max=4", [enc("abcdef")]), [frame("abcd"), frame("ef")]);
   assert.deepEqual(decodeChunks("raw", [enc("ab"), enc("c")]), [frame("ab"), frame("c")]);
+});
+
+Deno.test("DelimiterDecoder waits while a delimiter listed first may still complete (chunk invariance)", () => {
+  // "\r\r" is listed before "\r": one "\r" alone is not yet a frame end
+  assertEverySplit("delim:\\r\\r|\\r,max=4", "a\r\rb\r\r", [frame("a"), frame("b")]);
+  // "abc" starting before "b" wins; "ab" alone is not yet a frame
+  assertEverySplit("delim:abc|b,max=4", "xabcyb!", [
+    frame("x"),
+    frame("y"),
+    error("IncompleteFrameError"),
+  ]);
+  // every frame that can end here is too long: reported as without a delimiter
+  assertEverySplit("delim:\\r\\n|\\r,max=1,discard", "\0\0\r\nz\r\n", [
+    error("FrameTooLongError"),
+    frame("z"),
+  ]);
 });

@@ -5,7 +5,7 @@
  * socket's own local address) and the payload byte for byte. Skipped when haproxy is absent.
  */
 import assert from "node:assert/strict";
-import { acceptProxyConn, type ProxiedConn } from "../../src/proxy/proxy_protocol.ts";
+import { acceptProxyConn, type ProxiedConn } from "../../src/proxy/mod.ts";
 import { type Daemon, findBinary, readAll, startDaemon, writeAll } from "./_daemon.ts";
 
 const HAPROXY = findBinary("haproxy");

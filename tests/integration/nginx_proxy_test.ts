@@ -5,7 +5,7 @@
  * port and the payload byte for byte. Skipped when nginx or its stream module is absent.
  */
 import assert from "node:assert/strict";
-import { acceptProxyConn } from "../../src/proxy/proxy_protocol.ts";
+import { acceptProxyConn } from "../../src/proxy/mod.ts";
 import { type Daemon, findBinary, readAll, startDaemon, writeAll } from "./_daemon.ts";
 
 function exists(path: string): boolean {

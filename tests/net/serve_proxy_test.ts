@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { serve } from "../../src/net/serve.ts";
 import { connect, type TcpConnection } from "../../src/net/tcp.ts";
 import { ProxiedTcpConnection } from "../../src/net/proxied_tcp.ts";
-import { encodeProxyHeader, PROXY_TLV } from "../../src/proxy/proxy_protocol.ts";
+import { encodeProxyHeader, PROXY_TLV } from "../../src/proxy/mod.ts";
 import { ProxyProtocolError } from "../../src/proxy/errors.ts";
 
 const enc = new TextEncoder();

@@ -12,7 +12,7 @@ import {
   type ProxyHeader,
   type ProxyHeaderInit,
   readProxyHeader,
-} from "../../src/proxy/proxy_protocol.ts";
+} from "../../src/proxy/mod.ts";
 import { ProxyProtocolError } from "../../src/proxy/errors.ts";
 
 const te = new TextEncoder();
@@ -1063,4 +1063,18 @@ Deno.test("ProxiedConn keeps a decoded header's TLVs as `proxied`", () => {
   assert.equal(pc.proxied.authority, "12345");
   assert.deepEqual(pc.remoteAddr, tcp("127.0.0.1", 42));
   assert.deepEqual(pc.socketRemoteAddr, tcp("127.0.0.1", 2));
+});
+
+Deno.test("PROXY v1 TCP6 with v4-mapped addresses is written in RFC 5952 form (::ffff:192.0.2.1)", () => {
+  const h = encodeProxyHeader({
+    source: { transport: "tcp", hostname: "::ffff:192.0.2.1", port: 1000 },
+    destination: { transport: "tcp", hostname: "0:0:0:0:0:ffff:c000:202", port: 80 },
+  }, { version: 1 });
+  assert.equal(
+    new TextDecoder().decode(h),
+    "PROXY TCP6 ::ffff:192.0.2.1 ::ffff:192.0.2.2 1000 80\r\n",
+  );
+  const r = decodeProxyHeader(h);
+  assert.ok(r.status === "complete");
+  assert.deepEqual(r.header.source, { transport: "tcp", hostname: "::ffff:192.0.2.1", port: 1000 });
 });

@@ -37,6 +37,7 @@
 import { type Libc, libc } from "./libc.ts";
 import type { SocketConstants } from "./constants.ts";
 import { StaleDescriptorError } from "../sockopt/errors.ts";
+import { pton4Into, pton6Into } from "../../wasm/addr.ts";
 
 import type { DenoSocket, SocketLike } from "../sockopt/types.ts";
 export type { DenoSocket, SocketLike } from "../sockopt/types.ts";
@@ -301,85 +302,17 @@ function unixPath(addr: Uint8Array, len: number): string {
 }
 
 /**
- * Parse IPv6 text (with `::`, embedded IPv4, brackets and `%zone`) into 16 bytes.
- *
- * @param text The address text.
- * @returns The 16 bytes, or null when the text is not an IPv6 address.
- *
- * Needs no permissions.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ipv6Bytes } from "./fd.ts";
- * assert.equal(ipv6Bytes("::1")![15], 1);
- * assert.equal(ipv6Bytes("1::2::3"), null);
- * ```
- */
-export function ipv6Bytes(text: string): Uint8Array | null {
-  const pct = text.indexOf("%");
-  if (pct >= 0) text = text.slice(0, pct);
-  if (text.startsWith("[") && text.endsWith("]")) text = text.slice(1, -1);
-  const out = new Uint8Array(16);
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const parse = (s: string): number[] | null => {
-    if (s === "") return [];
-    const words: number[] = [];
-    const parts = s.split(":");
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (i === parts.length - 1 && p.includes(".")) {
-        const v4 = p.split(".").map(Number);
-        if (v4.length !== 4 || v4.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) {
-          return null;
-        }
-        words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
-        words.push(parseInt(p, 16));
-      }
-    }
-    return words;
-  };
-  const head = parse(halves[0]);
-  const tail = halves.length === 2 ? parse(halves[1]) : [];
-  if (!head || !tail) return null;
-  if (halves.length === 1 ? head.length !== 8 : head.length + tail.length > 7) return null;
-  const words = [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail];
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
-}
-
-/**
- * Write the 16 bytes of IP text (IPv4 dotted quad as v4-mapped) into `out`; false when the
- * text is not an IP address (`out` is then unspecified). IPv4 allocates nothing.
+ * Write the 16 bytes of a Deno address's hostname (IPv4 as v4-mapped; an IPv6 zone is ignored)
+ * into `out`, with the core's `inet_pton`; false when the text is not an IP address (`out` is
+ * then unspecified). Allocates nothing.
  */
 function ipInto(host: string, out: Uint8Array): boolean {
   if (host.includes(":")) {
-    const b = ipv6Bytes(host);
-    if (b === null) return false;
-    out.set(b);
-    return true;
+    const pct = host.indexOf("%");
+    return pton6Into(pct < 0 ? host : host.slice(0, pct), out) === 16;
   }
-  let part = 0;
-  let value = -1;
-  for (let i = 0; i <= host.length; i++) {
-    const ch = i < host.length ? host.charCodeAt(i) : 46; // a final "."
-    if (ch === 46) {
-      if (value < 0 || part > 3) return false;
-      out[12 + part++] = value;
-      value = -1;
-    } else if (ch >= 48 && ch <= 57) {
-      value = (value < 0 ? 0 : value * 10) + ch - 48;
-      if (value > 255) return false;
-    } else return false;
-  }
-  if (part !== 4) return false;
-  for (let i = 0; i < 10; i++) out[i] = 0;
+  if (pton4Into(host, out, 12) !== 4) return false;
+  out.fill(0, 0, 10);
   out[10] = out[11] = 0xff;
   return true;
 }

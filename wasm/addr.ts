@@ -8,17 +8,17 @@
  *
  * @module
  */
-import { bytes, core, dataView, SCRATCH_PTR } from "./loader.ts";
+import { bytes, core, dataView } from "./loader.ts";
+import { SCRATCH } from "./scratch.ts";
 
 /** Longest text `inet_pton` can accept is 45 characters; longer text is copied only this far. */
 export const PTON_TEXT_LIMIT = 64;
 
-// Scratch layout: [0, 64) address bytes in/out, [64, 128) formatted text, [128, 1024) input
-// text (wasm/sockaddr.ts uses the scratch area from 1024 on).
-const BIN = SCRATCH_PTR;
-const OUT = SCRATCH_PTR + 64;
-const TEXT = SCRATCH_PTR + 128;
-const TEXT_CHUNK = 1024 - 128;
+// The scratch regions this file uses (wasm/scratch.ts).
+const BIN = SCRATCH.addressBytes.ptr;
+const OUT = SCRATCH.formattedText.ptr;
+const TEXT = SCRATCH.addressText.ptr;
+const TEXT_CHUNK = SCRATCH.addressText.size;
 
 // Copies text[start, start + n) into memory at TEXT; returns n.
 function copyText(mem: Uint8Array, text: string, start: number, n: number): number {

@@ -34,8 +34,7 @@
  * @module
  */
 import { BufferOverflowError } from "./errors.ts";
-import { bytes, core } from "../../wasm/loader.ts";
-import { iobufGrow, memFree } from "../../wasm/iobuf.ts";
+import { isWasmMemory, type WasmAddress, WasmBlock } from "../../wasm/iobuf.ts";
 import { Status } from "../../wasm/status.ts";
 import { REGION } from "../_internal.ts";
 
@@ -50,11 +49,6 @@ export interface IOBufferOptions {
 /** The default maximum capacity: 1 MiB, the seed's `MAX_BUFFER_LENGTH`. */
 export const DEFAULT_MAX_CAPACITY = 1024 * 1024;
 const MAX_LIMIT = 512 * 1024 * 1024;
-
-// Backstop: a buffer dropped without free() returns its block when collected.
-const registry = new FinalizationRegistry<number>((ptr) => {
-  memFree(ptr);
-});
 
 function checkSize(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 0) {
@@ -77,7 +71,7 @@ function checkSize(n: number, what: string): void {
  * ```
  */
 export class IOBuffer {
-  #ptr = 0;
+  readonly #block = new WasmBlock(); // frees itself when collected
   #cap = 0;
   #r = 0;
   #w = 0;
@@ -168,8 +162,7 @@ export class IOBuffer {
     }
     if (cap > this.#max) cap = this.#max;
     if (cap < needed) cap = needed;
-    const old = this.#ptr;
-    const n = iobufGrow(old, this.#r, this.#w, cap);
+    const n = this.#block.grow(this.#r, this.#w, cap);
     if (n < 0) {
       throw new BufferOverflowError(
         needed,
@@ -179,12 +172,7 @@ export class IOBuffer {
           : `Cannot grow buffer: core returned status ${n}, ${needed} bytes needed`,
       );
     }
-    if (n !== old) {
-      if (old !== 0) registry.unregister(this);
-      registry.register(this, n, this);
-    }
-    this.#ptr = n;
-    this.#cap = Math.min(core.mem_usable_size(n), this.#max);
+    this.#cap = Math.min(this.#block.capacity, this.#max);
     this.#w -= this.#r;
     this.#r = 0;
   }
@@ -232,16 +220,14 @@ export class IOBuffer {
   append(data: Uint8Array): this {
     const len = data.length;
     if (len === 0) return this;
-    const mem = core.memory.buffer;
-    if (data.buffer === mem) {
+    if (isWasmMemory(data.buffer)) {
       // data lives in Wasm memory: growing may detach it, so re-derive it afterwards
       const off = data.byteOffset;
       this.reserve(len);
-      const m = bytes();
-      m.copyWithin(this.#ptr + this.#w, off, off + len);
+      this.#block.setFromMemory(off, len, this.#w);
     } else {
       this.reserve(len);
-      bytes().set(data, this.#ptr + this.#w);
+      this.#block.set(data, this.#w);
     }
     this.#w += len;
     return this;
@@ -262,7 +248,7 @@ export class IOBuffer {
    */
   replace(data: Uint8Array): this {
     if (data.length > this.#max) throw new BufferOverflowError(data.length, this.#max);
-    if (data.buffer === core.memory.buffer) {
+    if (isWasmMemory(data.buffer)) {
       const copy = data.slice();
       this.#r = this.#w = 0;
       return this.append(copy);
@@ -347,7 +333,7 @@ export class IOBuffer {
       return;
     }
     this.reserve(n - len);
-    bytes().fill(0, this.#ptr + this.#w, this.#ptr + this.#r + n);
+    this.#block.fill(0, this.#w, this.#r + n);
     this.#w = this.#r + n;
   }
 
@@ -370,7 +356,7 @@ export class IOBuffer {
    */
   writableView(min = 1): Uint8Array {
     this.reserve(min);
-    return bytes().subarray(this.#ptr + this.#w, this.#ptr + this.#cap);
+    return this.#block.view(this.#w, this.#cap);
   }
 
   /**
@@ -401,8 +387,8 @@ export class IOBuffer {
    * ```
    */
   view(): Uint8Array {
-    if (this.#ptr === 0) return new Uint8Array(0);
-    return bytes().subarray(this.#ptr + this.#r, this.#ptr + this.#w);
+    if (!this.#block.allocated) return new Uint8Array(0);
+    return this.#block.view(this.#r, this.#w);
   }
 
   /**
@@ -474,7 +460,7 @@ export class IOBuffer {
     if (this.#r === 0) return;
     const len = this.#w - this.#r;
     if (len > 0) {
-      bytes().copyWithin(this.#ptr, this.#ptr + this.#r, this.#ptr + this.#w);
+      this.#block.copyWithin(0, this.#r, this.#w);
     }
     this.#r = 0;
     this.#w = len;
@@ -486,7 +472,7 @@ export class IOBuffer {
         `Cannot read ${what}: ${n} bytes needed, ${this.length} bytes readable`,
       );
     }
-    return this.#ptr + this.#r;
+    return this.#r;
   }
 
   /**
@@ -498,7 +484,7 @@ export class IOBuffer {
   readUint8(): number {
     const p = this.#need(1, "uint8");
     this.consume(1);
-    return bytes()[p];
+    return this.#block.byteAt(p);
   }
 
   /**
@@ -510,9 +496,8 @@ export class IOBuffer {
    */
   readUint16(littleEndian = false): number {
     const p = this.#need(2, "uint16");
-    const m = bytes();
     this.consume(2);
-    return littleEndian ? m[p] | (m[p + 1] << 8) : (m[p] << 8) | m[p + 1];
+    return this.#block.uint16At(p, littleEndian);
   }
 
   /**
@@ -530,11 +515,8 @@ export class IOBuffer {
    */
   readUint32(littleEndian = false): number {
     const p = this.#need(4, "uint32");
-    const m = bytes();
     this.consume(4);
-    return littleEndian
-      ? (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0
-      : ((m[p] << 24) | (m[p + 1] << 16) | (m[p + 2] << 8) | m[p + 3]) >>> 0;
+    return this.#block.uint32At(p, littleEndian);
   }
 
   /**
@@ -607,20 +589,16 @@ export class IOBuffer {
    */
   free(): void {
     this.#idle("free buffer");
-    if (this.#ptr !== 0) {
-      registry.unregister(this);
-      memFree(this.#ptr);
-    }
-    this.#ptr =
-      this.#cap =
+    this.#block.free();
+    this.#cap =
       this.#r =
       this.#w =
         0;
   }
 
-  /** Internal: address of the readable bytes (for the framing decoders). */
-  [REGION](): number {
-    return this.#ptr + this.#r;
+  /** Internal: address of the readable bytes, for the framing decoders in `wasm/`. */
+  [REGION](): WasmAddress {
+    return this.#block.address(this.#r);
   }
 
   /** Same as {@linkcode IOBuffer.free}, for `using`. */

@@ -12,13 +12,11 @@
  */
 import { bytes, core } from "./loader.ts";
 
-declare const WASM_ADDRESS: unique symbol;
-
 /**
  * An address in the core's linear memory. Outside `wasm/` it is opaque: it is handed back to
  * `wasm/` functions (the framing decoders), never dereferenced or computed with.
  */
-export type WasmAddress = number & { readonly [WASM_ADDRESS]: true };
+export type WasmAddress = number & { readonly "sockkit.wasmAddress": true };
 
 /** Whether `buffer` is the core's linear memory (a view of it may move when memory grows). */
 export function isWasmMemory(buffer: ArrayBufferLike): boolean {

@@ -126,15 +126,15 @@ function parseIP(input: string, start: number, end: number): IPAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAddress } from "./ip.ts";
  * import { AddressSyntaxError } from "./errors.ts";
  * const a = parseAddress("FE80::0001%eth0");
- * console.assert(a.family === "IPv6" && a.zone === "eth0" && a.text === "fe80::1%eth0");
- * try {
- *   parseAddress("0127.0.0.1");
- * } catch (e) {
- *   console.assert(e instanceof AddressSyntaxError && e.position === 1);
- * }
+ * assert.deepEqual([a.family, a.zone, a.text], ["IPv6", "eth0", "fe80::1%eth0"]);
+ * assert.throws(
+ *   () => parseAddress("0127.0.0.1"),
+ *   (e) => e instanceof AddressSyntaxError && e.position === 1,
+ * );
  * ```
  */
 export function parseAddress(text: string): IPAddress {
@@ -300,11 +300,14 @@ function checkDefaultPort(port: number | undefined): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPort } from "./ip.ts";
  * const a = parseHostPort("[::1]:8080");
- * console.assert(a.family === "IPv6" && a.text === "::1" && a.port === 8080);
- * console.assert(parseHostPort("127.0.0.1:80").port === 80);
- * console.assert(parseHostPort("::1", { defaultPort: 53 }).port === 53);
+ * assert.equal(a.family, "IPv6");
+ * assert.equal(a.text, "::1");
+ * assert.equal(a.port, 8080);
+ * assert.equal(parseHostPort("127.0.0.1:80").port, 80);
+ * assert.equal(parseHostPort("::1", { defaultPort: 53 }).port, 53);
  * ```
  */
 export function parseHostPort(text: string, options: ParseHostPortOptions = {}): HostPort {

@@ -113,10 +113,11 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSockaddr } from "./sockaddr.ts";
  * const sa = packSockaddr({ transport: "tcp", hostname: "127.0.0.1", port: 8080 }, { layout: "linux" });
  * const hex = Array.from(sa, (b) => b.toString(16).padStart(2, "0")).join(" ");
- * console.assert(hex === "02 00 1f 90 7f 00 00 01 00 00 00 00 00 00 00 00");
+ * assert.equal(hex, "02 00 1f 90 7f 00 00 01 00 00 00 00 00 00 00 00");
  * ```
  */
 export function packSockaddr(
@@ -206,10 +207,11 @@ export function packSockaddr(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSockaddr, unpackSockaddr } from "./sockaddr.ts";
  * const addr: Deno.NetAddr = { transport: "udp", hostname: "::1", port: 53 };
  * const back = unpackSockaddr(packSockaddr(addr, { layout: "darwin" }), { layout: "darwin", transport: "udp" });
- * console.assert(JSON.stringify(back) === JSON.stringify(addr));
+ * assert.equal(JSON.stringify(back), JSON.stringify(addr));
  * ```
  */
 export function unpackSockaddr(

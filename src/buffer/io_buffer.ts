@@ -35,6 +35,7 @@
  */
 import { BufferOverflowError } from "./errors.ts";
 import { isWasmMemory, type WasmAddress, WasmBlock } from "../../wasm/iobuf.ts";
+export type { WasmAddress } from "../../wasm/iobuf.ts";
 import { Status } from "../../wasm/status.ts";
 import { REGION } from "../_internal.ts";
 
@@ -61,13 +62,14 @@ function checkSize(n: number, what: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IOBuffer } from "./io_buffer.ts";
  * using buf = new IOBuffer({ maxCapacity: 64 });
  * buf.append(new TextEncoder().encode("hello "));
  * buf.append(new TextEncoder().encode("world"));
- * console.assert(buf.length === 11);
+ * assert.equal(buf.length, 11);
  * buf.consume(6);
- * console.assert(new TextDecoder().decode(buf.view()) === "world");
+ * assert.equal(new TextDecoder().decode(buf.view()), "world");
  * ```
  */
 export class IOBuffer {
@@ -114,9 +116,10 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `data` is longer than the maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
-   * console.assert(b.length === 3);
+   * assert.equal(b.length, 3);
    * ```
    */
   static from(data: Uint8Array, options?: IOBufferOptions): IOBuffer {
@@ -184,11 +187,12 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `length + n` exceeds the maximum (nothing changes).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * import { BufferOverflowError } from "./errors.ts";
    * using b = new IOBuffer({ maxCapacity: 8 });
    * b.reserve(8);
-   * try { b.reserve(9); } catch (e) { console.assert(e instanceof BufferOverflowError); }
+   * assert.throws(() => b.reserve(9), BufferOverflowError);
    * ```
    */
   reserve(n: number): void {
@@ -211,10 +215,11 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when the result would exceed the maximum; the buffer is unchanged.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = new IOBuffer();
    * b.append(new Uint8Array([1, 2])).append(new Uint8Array([3]));
-   * console.assert(b.toBytes().join() === "1,2,3");
+   * assert.equal(b.toBytes().join(), "1,2,3");
    * ```
    */
   append(data: Uint8Array): this {
@@ -240,10 +245,11 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `data` is longer than the maximum; the buffer is unchanged.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([9, 9, 9]));
    * b.replace(new Uint8Array([1]));
-   * console.assert(b.length === 1);
+   * assert.equal(b.length, 1);
    * ```
    */
   replace(data: Uint8Array): this {
@@ -264,11 +270,12 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when the other content exceeds this buffer's maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using a = IOBuffer.from(new Uint8Array([1, 2]));
    * using b = new IOBuffer();
    * b.copyFrom(a);
-   * console.assert(b.toBytes().join() === "1,2");
+   * assert.equal(b.toBytes().join(), "1,2");
    * ```
    */
   copyFrom(other: IOBuffer | Uint8Array): this {
@@ -283,10 +290,12 @@ export class IOBuffer {
    * @returns The copy; free it when done.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using a = IOBuffer.from(new Uint8Array([7]));
    * using b = a.clone();
-   * console.assert(b.toBytes()[0] === 7 && b.maxCapacity === a.maxCapacity);
+   * assert.equal(b.toBytes()[0], 7);
+   * assert.equal(b.maxCapacity, a.maxCapacity);
    * ```
    */
   clone(): IOBuffer {
@@ -300,10 +309,11 @@ export class IOBuffer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1]));
    * b.reset();
-   * console.assert(b.isEmpty);
+   * assert.ok(b.isEmpty);
    * ```
    */
   reset(): void {
@@ -318,10 +328,11 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `n` exceeds the maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = new IOBuffer();
    * b.setLength(4);
-   * console.assert(b.toBytes().join() === "0,0,0,0");
+   * assert.equal(b.toBytes().join(), "0,0,0,0");
    * ```
    */
   setLength(n: number): void {
@@ -346,12 +357,13 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `length + min` exceeds the maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = new IOBuffer();
    * const w = b.writableView(2);
    * w[0] = 65; w[1] = 66;
    * b.commit(2);
-   * console.assert(new TextDecoder().decode(b.view()) === "AB");
+   * assert.equal(new TextDecoder().decode(b.view()), "AB");
    * ```
    */
   writableView(min = 1): Uint8Array {
@@ -381,9 +393,10 @@ export class IOBuffer {
    * @returns A view into Wasm memory, valid until the next buffer call.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2]));
-   * console.assert(b.view().length === 2);
+   * assert.equal(b.view().length, 2);
    * ```
    */
   view(): Uint8Array {
@@ -408,9 +421,11 @@ export class IOBuffer {
    * @throws {RangeError} when fewer than `n` bytes are readable.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
-   * console.assert(b.peek(2).join() === "1,2" && b.length === 3);
+   * assert.equal(b.peek(2).join(), "1,2");
+   * assert.equal(b.length, 3);
    * ```
    */
   peek(n: number): Uint8Array {
@@ -428,10 +443,11 @@ export class IOBuffer {
    * @throws {RangeError} when fewer than `n` bytes are readable (nothing changes).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
    * b.consume(2);
-   * console.assert(b.toBytes().join() === "3");
+   * assert.equal(b.toBytes().join(), "3");
    * ```
    */
   consume(n: number): void {
@@ -449,10 +465,11 @@ export class IOBuffer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
    * b.consume(1); b.compact();
-   * console.assert(b.toBytes().join() === "2,3");
+   * assert.equal(b.toBytes().join(), "2,3");
    * ```
    */
   compact(): void {
@@ -508,9 +525,10 @@ export class IOBuffer {
    * @throws {RangeError} when fewer than 4 bytes are readable (nothing is consumed).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
-   * console.assert(b.readUint32() === 4294967295);
+   * assert.equal(b.readUint32(), 4294967295);
    * ```
    */
   readUint32(littleEndian = false): number {
@@ -581,10 +599,12 @@ export class IOBuffer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * const b = IOBuffer.from(new Uint8Array(100));
    * b.free();
-   * console.assert(b.capacity === 0 && b.isEmpty);
+   * assert.equal(b.capacity, 0);
+   * assert.ok(b.isEmpty);
    * ```
    */
   free(): void {

@@ -106,6 +106,13 @@ export class ResolveError extends Deno.errors.NotFound {
   readonly code: string;
   /** The seeds' vocabulary for `code`. */
   readonly explanation: ErrorExplanation | undefined;
+  /**
+   * Creates the error.
+   *
+   * @param hostname The name that was looked up.
+   * @param gaiCode The getaddrinfo code (`"EAI_NONAME"`, ...).
+   * @param detail What went wrong, for the message (`gai_strerror`'s text).
+   */
   constructor(hostname: string, gaiCode: string, detail: string) {
     super(`Cannot resolve ${JSON.stringify(hostname)}: ${detail} (${gaiCode})`);
     this.name = "ResolveError";

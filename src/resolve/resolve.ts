@@ -191,13 +191,18 @@ async function readHosts(): Promise<HostsEntry[] | undefined> {
   }
 }
 
-/** The family of an /etc/hosts address, read as getaddrinfo reads numeric text; 0 if invalid. */
-function hostsFamily(address: string): 0 | 4 | 6 {
+/**
+ * An /etc/hosts address read as getaddrinfo reads numeric text: its family and canonical
+ * text (without a zone), or null when the text is not an address.
+ */
+function hostsAddress(address: string): { family: 4 | 6; address: string } | null {
   try {
     const n = parseNumericHost(address);
-    return n === null ? 0 : n.family === "IPv4" ? 4 : 6;
+    if (n === null) return null;
+    if (n.family === "IPv4") return { family: 4, address: n.text };
+    return { family: 6, address: n.zone === null ? n.text : n.text.slice(0, n.text.indexOf("%")) };
   } catch {
-    return 0;
+    return null;
   }
 }
 
@@ -316,10 +321,10 @@ async function fallbackLookup(
   );
   const addresses: { family: 4 | 6; address: string }[] = [];
   for (const e of hits) {
-    const f = hostsFamily(e.address);
-    if (f === 0) continue;
-    if ((family === 0 || family === f) && !addresses.some((a) => a.address === e.address)) {
-      addresses.push({ family: f, address: e.address });
+    const a = hostsAddress(e.address);
+    if (a === null) continue;
+    if ((family === 0 || family === a.family) && !addresses.some((x) => x.address === a.address)) {
+      addresses.push(a);
     }
   }
   if (addresses.length) {
@@ -463,7 +468,7 @@ export async function lookupHost(
     ...new Set(
       hosts
         .filter((e) =>
-          hostsFamily(e.address) === 4 &&
+          hostsAddress(e.address)?.family === 4 &&
           [e.name, ...e.aliases].some((n) => lower.includes(n.toLowerCase()))
         )
         .flatMap((e) => [e.name, ...e.aliases]),

@@ -10,8 +10,7 @@
 
 import { parseArgs } from "node:util";
 import type { SocketOptions } from "../sockopt/mod.ts";
-import { parseNumericHost } from "../addr/ip.ts";
-import { AddressSyntaxError } from "../addr/errors.ts";
+import { AddressSyntaxError, parseNumericHost } from "../addr/mod.ts";
 
 /** A mistake in the command line. The command prints `message` as one line and exits with 2. */
 export class UsageError extends Error {

@@ -51,6 +51,9 @@ export interface IOBufferOptions {
 export const DEFAULT_MAX_CAPACITY = 1024 * 1024;
 const MAX_LIMIT = 512 * 1024 * 1024;
 
+/** The block of every buffer that has not allocated yet: never grown, so never allocated. */
+const NO_BLOCK = new WasmBlock();
+
 function checkSize(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`Cannot use ${what}: expected a non-negative integer, got ${n}`);
@@ -73,7 +76,9 @@ function checkSize(n: number, what: string): void {
  * ```
  */
 export class IOBuffer {
-  readonly #block = new WasmBlock(); // frees itself when collected
+  // The bytes: the shared empty block until the first grow (an idle buffer allocates nothing,
+  // not even the block object), then a block of its own, which frees itself when collected.
+  #block: WasmBlock = NO_BLOCK;
   #cap = 0;
   #r = 0;
   #w = 0;
@@ -165,6 +170,7 @@ export class IOBuffer {
     }
     if (cap > this.#max) cap = this.#max;
     if (cap < needed) cap = needed;
+    if (this.#block === NO_BLOCK) this.#block = new WasmBlock();
     const n = this.#block.grow(this.#r, this.#w, cap);
     if (n < 0) {
       throw new BufferOverflowError(

@@ -22,7 +22,7 @@
  */
 import { parseAddress } from "./ip.ts";
 import { AddressFamilyError } from "./errors.ts";
-import { ntop4, ntop6 } from "../../wasm/addr.ts";
+import { ntop4, ntop6, scopeIdOf } from "../../wasm/addr.ts";
 import { type LayoutCode, packIn, packIn6, packUn, unpack } from "../../wasm/sockaddr.ts";
 import { Status } from "../../wasm/status.ts";
 
@@ -96,8 +96,9 @@ const decoder = new TextDecoder();
  * Packs a `Deno.NetAddr` into a `sockaddr_in`/`sockaddr_in6`, or a `Deno.UnixAddr` into a
  * `sockaddr_un`, ready for `bind`/`connect` through FFI.
  *
- * The hostname must be an IP address (parsed strictly, as {@linkcode parseAddress}); names are
- * not resolved. A Unix path is UTF-8; a path starting with `"\0"` is a Linux abstract name and
+ * The hostname must be an IP address, parsed as `inet_pton(3)` does ({@linkcode parseAddress}),
+ * with a numeric zone read as glibc's `__inet6_scopeid_pton` reads it (`"%2"`, `"%02"`); names
+ * are not resolved (use `parseNumericHost` for `getaddrinfo`'s legacy forms). A Unix path is UTF-8; a path starting with `"\0"` is a Linux abstract name and
  * gives a structure exactly `2 + length` bytes long; any other path gives the full structure.
  *
  * @param addr The address, as `Deno.listen`/`Deno.connect` report it.
@@ -163,9 +164,10 @@ export function packSockaddr(
   } else {
     let scopeId = options.scopeId === undefined ? 0 : checkU32(op, "scopeId", options.scopeId);
     if (ip.zone !== null) {
-      const numeric = /^[0-9]{1,10}$/.test(ip.zone) ? Number(ip.zone) : NaN;
+      const scope = scopeIdOf(ip.zone); // the core's __inet6_scopeid_pton: -1 for a name
+      const numeric = scope < 0 ? NaN : scope;
       if (options.scopeId === undefined) {
-        if (!(numeric <= 0xffffffff)) {
+        if (Number.isNaN(numeric)) {
           throw new RangeError(
             `Cannot ${op}: zone "${ip.zone}" is an interface name; pass its index (if_nametoindex) as scopeId`,
           );

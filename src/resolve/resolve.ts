@@ -432,7 +432,9 @@ export async function lookup(
 /**
  * Look up an IPv4 host by name, as C's `gethostbyname` does: the canonical name
  * (`AI_CANONNAME`), the aliases and every IPv4 address.
- * Goes through the system resolver, so `/etc/hosts` entries are found.
+ * Goes through the system resolver, so `/etc/hosts` entries are found. It behaves like glibc's
+ * `getaddrinfo` with `AF_INET`: numeric text is read as {@linkcode lookup} reads it
+ * (`"127.1"` is 127.0.0.1), and numeric-looking junk throws before any lookup.
  *
  * Permissions: `--allow-ffi` (or the fallback's `--allow-read` + `--allow-net`); aliases are
  * read from /etc/hosts when `--allow-read` covers it.

@@ -85,7 +85,7 @@ export type { Codec, FramedConnOptions, FrameOptions } from "./src/codec/mod.ts"
 export { BufferOverflowError, IOBuffer } from "./src/buffer/mod.ts";
 export type { IOBufferOptions } from "./src/buffer/mod.ts";
 export { AddressSyntaxError, parseAddress, parseHostPort } from "./src/addr/mod.ts";
-export type { HostPort, IPAddress } from "./src/addr/mod.ts";
+export type { HostPort, IPAddress, ParseHostPortOptions } from "./src/addr/mod.ts";
 export {
   abortConnection,
   closeGracefully,
@@ -99,6 +99,11 @@ export {
 } from "./src/sockopt/mod.ts";
 export type { SocketOptions, SocketOptionsReport, TcpInfo } from "./src/sockopt/mod.ts";
 export { lookup, lookupHost, ResolveError, reverseLookup } from "./src/resolve/mod.ts";
-export type { ResolvedAddress } from "./src/resolve/mod.ts";
+export type {
+  HostInfo,
+  LookupOptions,
+  ResolvedAddress,
+  ReverseLookupOptions,
+} from "./src/resolve/mod.ts";
 export { explainError } from "./src/errno/mod.ts";
 export type { ErrorExplanation } from "./src/errno/mod.ts";

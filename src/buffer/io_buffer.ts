@@ -622,7 +622,11 @@ export class IOBuffer {
         0;
   }
 
-  /** Internal: address of the readable bytes, for the framing decoders in `wasm/`. */
+  /**
+   * Internal: address of the readable bytes, for the framing decoders in `wasm/`.
+   *
+   * @ignore
+   */
   [REGION](): WasmAddress {
     return this.#block.address(this.#r);
   }

@@ -86,7 +86,7 @@ export type { Codec, FramedConnOptions, FrameOptions } from "./src/codec/mod.ts"
 export { BufferOverflowError, IOBuffer } from "./src/buffer/mod.ts";
 export type { IOBufferOptions } from "./src/buffer/mod.ts";
 export { AddressSyntaxError, parseAddress, parseHostPort } from "./src/addr/mod.ts";
-export type { HostPort, IPAddress } from "./src/addr/mod.ts";
+export type { HostPort, IPAddress, ParseHostPortOptions } from "./src/addr/mod.ts";
 export {
   abortConnection,
   closeGracefully,
@@ -100,7 +100,12 @@ export {
 } from "./src/sockopt/mod.ts";
 export type { SocketOptions, SocketOptionsReport, TcpInfo } from "./src/sockopt/mod.ts";
 export { lookup, lookupHost, ResolveError, reverseLookup } from "./src/resolve/mod.ts";
-export type { ResolvedAddress } from "./src/resolve/mod.ts";
+export type {
+  HostInfo,
+  LookupOptions,
+  ResolvedAddress,
+  ReverseLookupOptions,
+} from "./src/resolve/mod.ts";
 export {
   connectTls,
   listenTls,

@@ -205,8 +205,8 @@ function endNumber(ch: u32, at: i32): i32 {
     atonValue = 0;
     return S_START;
   }
+  errorPosition = at; // kept on acceptance too: addr_aton_exact reports the whitespace
   if (isSpace(ch)) return S_ACCEPTED;
-  errorPosition = at;
   return S_FAILED;
 }
 
@@ -320,6 +320,79 @@ export function addr_aton(src: usize, len: i32, dst: usize): i32 {
   addr_aton_begin();
   addr_aton_feed(src, len);
   return addr_aton_finish(dst);
+}
+
+/**
+ * glibc's `__inet_aton_exact` (what `getaddrinfo` uses for IPv4 text): `inet_aton`'s forms
+ * (1 to 4 parts; 0x hex, leading-0 octal, decimal) with nothing after the number, not even
+ * whitespace. Parses `len` bytes at `src`, writes 4 bytes to `dst`; 4 or INVALID_ADDRESS.
+ */
+export function addr_aton_exact(src: usize, len: i32, dst: usize): i32 {
+  addr_aton_begin();
+  addr_aton_feed(src, len);
+  if (atonState == S_ACCEPTED) return INVALID_ADDRESS; // errorPosition: the whitespace
+  return addr_aton_finish(dst);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numeric host text: is it meant as an address?
+
+@inline
+function isDigit(ch: u32): bool {
+  return ch >= 0x30 && ch <= 0x39;
+}
+
+/**
+ * Whether the `len` bytes at `src` are meant as a numeric address rather than a host name,
+ * so that text which fails to parse is an error and never a name lookup. 1 when the text holds
+ * a `:` (no host name does; IPv6) or a `%` (a zone id), or when its last dot-separated label
+ * (a single trailing dot ignored) is a number: all decimal digits, or `0x`/`0X` followed by hex
+ * digits (the WHATWG URL Standard's "ends in a number" test). A top-level label is never
+ * all-numeric in a host name (RFC 1123, section 2.1). 0 otherwise.
+ */
+export function addr_looks_numeric(src: usize, len: i32): i32 {
+  for (let i = 0; i < len; i++) {
+    const ch = <u32>load<u8>(src + <usize>i);
+    if (ch == 0x3a || ch == 0x25) return 1;
+  }
+  let end = len;
+  if (end > 0 && load<u8>(src + <usize>(end - 1)) == 0x2e) end--;
+  let start = end;
+  while (start > 0 && load<u8>(src + <usize>(start - 1)) != 0x2e) start--;
+  if (start == end) return 0;
+  let i = start;
+  let hex = false;
+  if (
+    end - start >= 2 && load<u8>(src + <usize>start) == 0x30 &&
+    (<u32>load<u8>(src + <usize>start + 1) | 0x20) == 0x78
+  ) {
+    hex = true;
+    i += 2;
+  }
+  for (; i < end; i++) {
+    const ch = <u32>load<u8>(src + <usize>i);
+    if (hex ? hexValue(ch) < 0 : !isDigit(ch)) return 0;
+  }
+  return 1;
+}
+
+/**
+ * A numeric IPv6 scope id as glibc's `__inet6_scopeid_pton` reads it: a decimal number
+ * (leading zeros allowed) that starts with a digit, runs to the end of the text and fits 32
+ * bits. Parses `len` bytes at `src`, writes the u32 to `dst`; OK or INVALID_ADDRESS. (An
+ * interface name, such as `lo`, is looked up by the host with `if_nametoindex`.)
+ */
+export function addr_scope_id(src: usize, len: i32, dst: usize): i32 {
+  if (len <= 0) return fail(0);
+  let v: u64 = 0;
+  for (let i = 0; i < len; i++) {
+    const ch = <u32>load<u8>(src + <usize>i);
+    if (!isDigit(ch)) return fail(i);
+    v = v * 10 + <u64>(ch - 0x30);
+    if (v > 0xffffffff) return fail(i);
+  }
+  store<u32>(dst, <u32>v);
+  return OK;
 }
 
 // ---------------------------------------------------------------------------------------------

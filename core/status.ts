@@ -1,8 +1,9 @@
 // Status codes returned by the Wasm core. Every export that can fail returns an i32;
-// a negative value is one of these codes. They are mirrored in wasm/status.ts, and
-// tests/core/status_test.ts checks that the mirror matches this file line for line.
+// a negative value is one of these codes. tools/build_wasm.ts generates wasm/core_status.ts
+// from this file, and `deno task check:wasm` fails when the generated file is stale.
 //
-// Keep the form `export const NAME: i32 = -N;` (one per line): the test parses it.
+// Keep the form `export const NAME: i32 = -N;` (one per line, a one-line doc comment above):
+// the generator refuses anything else.
 
 /** Success (used where no count or length is returned). */
 export const OK: i32 = 0;

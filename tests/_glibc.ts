@@ -25,6 +25,12 @@ type Libc = Deno.DynamicLibrary<{
   inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"]; result: "pointer" };
   inet_aton: { parameters: ["buffer", "buffer"]; result: "i32" };
   inet_addr: { parameters: ["buffer"]; result: "u32" };
+  getaddrinfo: { parameters: ["buffer", "buffer", "buffer", "buffer"]; result: "i32" };
+  freeaddrinfo: { parameters: ["pointer"]; result: "void" };
+  getnameinfo: {
+    parameters: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"];
+    result: "i32";
+  };
 }>;
 
 let lib: Libc | null = null;
@@ -36,6 +42,12 @@ function libc(): Libc {
       inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"], result: "pointer" },
       inet_aton: { parameters: ["buffer", "buffer"], result: "i32" },
       inet_addr: { parameters: ["buffer"], result: "u32" },
+      getaddrinfo: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+      freeaddrinfo: { parameters: ["pointer"], result: "void" },
+      getnameinfo: {
+        parameters: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"],
+        result: "i32",
+      },
     }) as Libc;
   }
   return lib;
@@ -80,4 +92,72 @@ export function glibcAton(text: string): Uint8Array | null {
 /** glibc `inet_addr(text)`. */
 export function glibcAddr(text: string): number {
   return libc().symbols.inet_addr(cString(text));
+}
+
+/** One address from {@linkcode glibcNumericHost}: family 4 or 6, bytes as hex, scope id. */
+export interface GlibcAddress {
+  family: 4 | 6;
+  hex: string;
+  scopeId: number;
+  /** The sockaddr glibc returned, as it returned it. */
+  sockaddr: Uint8Array;
+}
+
+const AI_NUMERICHOST = 4;
+
+/**
+ * glibc `getaddrinfo(text, NULL, {ai_flags: AI_NUMERICHOST, ai_family, SOCK_STREAM})`, decoded
+ * here by hand (not by sockkit): the addresses, or the negative EAI_* code. With
+ * AI_NUMERICHOST glibc never sends a query.
+ */
+export function glibcNumericHost(text: string, family: 0 | 4 | 6 = 0): GlibcAddress[] | number {
+  const hints = new Uint8Array(48);
+  const dv = new DataView(hints.buffer);
+  dv.setInt32(0, AI_NUMERICHOST, true);
+  dv.setInt32(4, family === 4 ? 2 : family === 6 ? 10 : 0, true);
+  dv.setInt32(8, 1, true); // SOCK_STREAM: one entry per address
+  const res = new BigUint64Array(1);
+  const rc = libc().symbols.getaddrinfo(cString(text), null, hints, res);
+  if (rc !== 0) return rc;
+  const out: GlibcAddress[] = [];
+  const head = Deno.UnsafePointer.create(res[0]);
+  try {
+    for (let p = head; p !== null;) {
+      const v = new Deno.UnsafePointerView(p);
+      const len = v.getUint32(16);
+      const sa = new Uint8Array(
+        Deno.UnsafePointerView.getArrayBuffer(v.getPointer(24)!, len).slice(0),
+      );
+      const sdv = new DataView(sa.buffer);
+      const fam = sdv.getUint16(0, true);
+      const bytes = fam === 2 ? sa.subarray(4, 8) : sa.subarray(8, 24);
+      out.push({
+        family: fam === 2 ? 4 : 6,
+        hex: Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join(""),
+        scopeId: fam === 2 ? 0 : sdv.getUint32(24, true),
+        sockaddr: sa,
+      });
+      p = v.getPointer(40);
+    }
+  } finally {
+    libc().symbols.freeaddrinfo(head);
+  }
+  return out;
+}
+
+/** glibc `getnameinfo(sa, NI_NUMERICHOST | NI_NUMERICSERV)`: the host text, or the EAI code. */
+export function glibcNumericName(sockaddr: Uint8Array): string | number {
+  const host = new Uint8Array(1025);
+  const serv = new Uint8Array(32);
+  const rc = libc().symbols.getnameinfo(
+    new Uint8Array(sockaddr),
+    sockaddr.length,
+    host,
+    host.length,
+    serv,
+    serv.length,
+    1 | 2,
+  );
+  if (rc !== 0) return rc;
+  return new TextDecoder().decode(host.subarray(0, host.indexOf(0)));
 }

@@ -8,17 +8,17 @@
  *
  * @module
  */
-import { bytes, core, SCRATCH_PTR } from "./loader.ts";
+import { bytes, core, dataView } from "./loader.ts";
+import { SCRATCH } from "./scratch.ts";
 
 /** Longest text `inet_pton` can accept is 45 characters; longer text is copied only this far. */
 export const PTON_TEXT_LIMIT = 64;
 
-// Scratch layout: [0, 64) address bytes in/out, [64, 128) formatted text, [128, 1024) input
-// text (wasm/sockaddr.ts uses the scratch area from 1024 on).
-const BIN = SCRATCH_PTR;
-const OUT = SCRATCH_PTR + 64;
-const TEXT = SCRATCH_PTR + 128;
-const TEXT_CHUNK = 1024 - 128;
+// The scratch regions this file uses (wasm/scratch.ts).
+const BIN = SCRATCH.addressBytes.ptr;
+const OUT = SCRATCH.formattedText.ptr;
+const TEXT = SCRATCH.addressText.ptr;
+const TEXT_CHUNK = SCRATCH.addressText.size;
 
 // Copies text[start, start + n) into memory at TEXT; returns n.
 function copyText(mem: Uint8Array, text: string, start: number, n: number): number {
@@ -86,6 +86,58 @@ export function atonInto(text: string, out: Uint8Array, offset = 0): number {
   out[offset + 2] = mem[BIN + 2];
   out[offset + 3] = mem[BIN + 3];
   return 4;
+}
+
+/**
+ * IPv4 as `getaddrinfo` reads it (glibc's `__inet_aton_exact`): the `inet_aton` forms with
+ * nothing after the number. Writes 4 bytes to `out` at `offset` and returns 4, or returns -1
+ * (see {@linkcode errorPosition}).
+ */
+export function atonExactInto(text: string, out: Uint8Array, offset = 0): number {
+  const status = text.length > TEXT_CHUNK
+    ? tooLong(text)
+    : core.addr_aton_exact(TEXT, copyText(bytes(), text, 0, text.length), BIN);
+  if (status < 0) return -1;
+  const mem = bytes();
+  out[offset] = mem[BIN];
+  out[offset + 1] = mem[BIN + 1];
+  out[offset + 2] = mem[BIN + 2];
+  out[offset + 3] = mem[BIN + 3];
+  return 4;
+}
+
+// Text longer than one chunk (leading zeros make any length valid): fed in chunks. Once the
+// result is settled before the end (failed, or ended by whitespace), it is a failure.
+function tooLong(text: string): number {
+  core.addr_aton_begin();
+  for (let start = 0; start < text.length; start += TEXT_CHUNK) {
+    const n = copyText(bytes(), text, start, Math.min(TEXT_CHUNK, text.length - start));
+    if (core.addr_aton_feed(TEXT, n) === 0) return -1;
+  }
+  return core.addr_aton_finish(BIN) < 0 ? -1 : 4;
+}
+
+/**
+ * Whether `text` is meant as a numeric address, not a host name (the core's
+ * `addr_looks_numeric`): it holds `:` or `%`, or its last label is a number (`"1.2.3.256"`,
+ * `"10.0x1f"`). Text longer than 896 characters is judged on its last 896.
+ */
+export function looksNumeric(text: string): boolean {
+  const start = Math.max(0, text.length - TEXT_CHUNK);
+  const n = copyText(bytes(), text, start, text.length - start);
+  return core.addr_looks_numeric(TEXT, n) === 1;
+}
+
+/**
+ * A numeric IPv6 scope id, as glibc's `__inet6_scopeid_pton` reads one: decimal digits only
+ * (leading zeros allowed), at most 4294967295. Returns the number, or -1 (see
+ * {@linkcode errorPosition}).
+ */
+export function scopeIdOf(text: string): number {
+  if (text.length > 64) return -1;
+  const mem = bytes();
+  if (core.addr_scope_id(TEXT, copyText(mem, text, 0, text.length), BIN) < 0) return -1;
+  return dataView().getUint32(BIN, true);
 }
 
 function readText(mem: Uint8Array, n: number): string {

@@ -13,10 +13,8 @@
  * @module
  */
 import { CORE_WASM_BASE64 } from "./core_wasm.ts";
-
-/** The raw exports of the core: functions over numbers, and the memory. */
-// deno-lint-ignore no-explicit-any
-export type CoreExports = Record<string, any> & { memory: WebAssembly.Memory };
+import type { CoreExports } from "./core_exports.ts";
+export type { CoreExports } from "./core_exports.ts";
 
 function decodeBase64(text: string): Uint8Array {
   const bin = atob(text);
@@ -30,9 +28,13 @@ export const coreModule: WebAssembly.Module = new WebAssembly.Module(
   decodeBase64(CORE_WASM_BASE64) as Uint8Array<ArrayBuffer>,
 );
 
-/** The one instance's exports. */
+/**
+ * The one instance's exports, typed by the generated {@linkcode CoreExports} (every export's
+ * scalar signature; `tests/wasm/boundary_test.ts` checks names and parameter counts against
+ * the module).
+ */
 export const core: CoreExports = new WebAssembly.Instance(coreModule, {})
-  .exports as CoreExports;
+  .exports as unknown as CoreExports;
 
 let u8 = new Uint8Array(core.memory.buffer);
 let dv = new DataView(core.memory.buffer);
@@ -49,7 +51,10 @@ export function dataView(): DataView {
   return dv;
 }
 
-/** Address and size of the core's static scratch area (for small arguments and results). */
+/**
+ * Address and size of the core's static scratch area; its named regions are in
+ * `scratch.ts`.
+ */
 export const SCRATCH_PTR: number = core.scratch_ptr();
 /** Size in bytes of the scratch area. */
 export const SCRATCH_SIZE: number = core.scratch_size();

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { bytes, core, dataView, SCRATCH_PTR, SCRATCH_SIZE } from "./loader.ts";
+import { bytes, core, dataView } from "./loader.ts";
+import { SCRATCH } from "./scratch.ts";
+
+// The scratch region this file uses (wasm/scratch.ts).
+const SCRATCH_PTR = SCRATCH.proxy.ptr;
+const SCRATCH_SIZE = SCRATCH.proxy.size;
 import { Status } from "./status.ts";
 
 /** Largest v1 header: 107 bytes including CRLF. */

@@ -4,20 +4,20 @@
  *
  * @module
  */
-import { bytes, core, dataView, SCRATCH_PTR } from "./loader.ts";
+import { bytes, core, dataView } from "./loader.ts";
+import { SCRATCH } from "./scratch.ts";
 import { Status } from "./status.ts";
 
 /** Layout codes of the core: 0 Linux, 1 Darwin (macOS, with the length byte). */
 export type LayoutCode = 0 | 1;
 
-// Scratch layout (wasm/addr.ts uses [0, 1024)): [1024, 1280) structure, [1280, 1320) unpack
-// record, [1344, 1360) address bytes, [1408, 1536) path bytes.
-const STRUCT = SCRATCH_PTR + 1024;
-const STRUCT_MAX = 256;
-const RECORD = SCRATCH_PTR + 1280;
-const ADDR = SCRATCH_PTR + 1344;
-const PATH = SCRATCH_PTR + 1408;
-const PATH_MAX = 128;
+// The scratch regions this file uses (wasm/scratch.ts).
+const STRUCT = SCRATCH.sockaddrStruct.ptr;
+const STRUCT_MAX = SCRATCH.sockaddrStruct.size;
+const RECORD = SCRATCH.sockaddrRecord.ptr;
+const ADDR = SCRATCH.sockaddrAddress.ptr;
+const PATH = SCRATCH.sockaddrPath.ptr;
+const PATH_MAX = SCRATCH.sockaddrPath.size;
 
 /** sockaddr_in from 4 address bytes: the 16 bytes, or a negative status (bad port). */
 export function packIn(addr: Uint8Array, port: number, layout: LayoutCode): Uint8Array | number {

@@ -1,27 +1,26 @@
 /**
- * Mirror of `core/status.ts`: the negative status codes the Wasm core returns.
- * `tests/core/status_test.ts` checks that both files agree.
+ * The status codes the Wasm core returns, generated into `core_status.ts` from
+ * `core/status.ts` by `tools/build_wasm.ts` (`deno task check:wasm` fails when they drift),
+ * and {@linkcode statusName} for messages.
  *
  * @module
  */
+import { Status } from "./core_status.ts";
+export { Status, type StatusName } from "./core_status.ts";
 
-/** Status codes of the Wasm core. A negative i32 from an export is one of these. */
-export const Status = {
-  OK: 0,
-  NEED_MORE: -1,
-  INVALID_ADDRESS: -2,
-  BAD_ARGUMENT: -3,
-  NO_SPACE: -4,
-  OUT_OF_MEMORY: -5,
-  FRAME_TOO_LONG: -6,
-  BAD_LENGTH: -7,
-  BAD_VARINT: -8,
-  BUFFER_FULL: -9,
-  BAD_HANDLE: -10,
-  BAD_PROXY_HEADER: -11,
-} as const;
-
-/** The name of a status code, for messages: `statusName(-6) === "FRAME_TOO_LONG"`. */
+/**
+ * The name of a status code, for messages.
+ *
+ * @param code A negative status from a core export.
+ * @returns Its name, or `UNKNOWN_STATUS(code)`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { statusName } from "./status.ts";
+ * assert.equal(statusName(-6), "FRAME_TOO_LONG");
+ * ```
+ */
 export function statusName(code: number): string {
   for (const [name, value] of Object.entries(Status)) if (value === code) return name;
   return `UNKNOWN_STATUS(${code})`;

@@ -99,8 +99,9 @@ export function ffiGranted(): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { libc } from "./libc.ts";
- * console.assert(libc() === libc());
+ * assert.equal(libc(), libc());
  * ```
  */
 export function libc(): Libc {

@@ -15,6 +15,10 @@
  * @module
  */
 
+import { packIn, packIn6, unpack } from "../../wasm/sockaddr.ts";
+import { ntop4, ntop6 } from "../../wasm/addr.ts";
+import { Status } from "../../wasm/status.ts";
+
 /** Per-OS numbers the resolver needs. */
 export interface ResolverConstants {
   /** Library names to try with `Deno.dlopen`. */
@@ -23,6 +27,7 @@ export interface ResolverConstants {
   readonly AF_INET6: number;
   readonly AF_UNSPEC: number;
   readonly AI_CANONNAME: number;
+  readonly AI_NUMERICHOST: number;
   readonly NI_NUMERICHOST: number;
   readonly NI_NUMERICSERV: number;
   readonly NI_NAMEREQD: number;
@@ -51,6 +56,7 @@ export const LINUX_RESOLVER: ResolverConstants = Object.freeze({
   AF_INET6: 10,
   AF_UNSPEC: 0,
   AI_CANONNAME: 2,
+  AI_NUMERICHOST: 4,
   NI_NUMERICHOST: 1,
   NI_NUMERICSERV: 2,
   NI_NAMEREQD: 8,
@@ -89,6 +95,7 @@ export const DARWIN_RESOLVER: ResolverConstants = Object.freeze({
   AF_INET6: 30,
   AF_UNSPEC: 0,
   AI_CANONNAME: 2,
+  AI_NUMERICHOST: 4,
   NI_NUMERICHOST: 2,
   NI_NUMERICSERV: 8,
   NI_NAMEREQD: 4,
@@ -144,48 +151,51 @@ export interface RawAddrInfo {
   canonname?: string;
 }
 
-/** Decode a sockaddr_in / sockaddr_in6. Returns `undefined` for other families. */
+/**
+ * Decode a sockaddr_in / sockaddr_in6 with the core's `sockaddr_unpack` and `inet_ntop`.
+ * Returns `undefined` for other families or a structure too short for its family.
+ */
 export function decodeSockaddr(
   b: Uint8Array,
   C: ResolverConstants = resolverConstants(),
 ): { family: 4 | 6; address: string; port: number; scopeId?: number } | undefined {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const family = C.sinLen ? b[1] : dv.getUint16(0, true);
-  const port = dv.getUint16(2, false);
-  if (family === C.AF_INET && b.length >= 8) {
-    return { family: 4, address: `${b[4]}.${b[5]}.${b[6]}.${b[7]}`, port };
-  }
-  if (family === C.AF_INET6 && b.length >= 24) {
-    const groups: number[] = [];
-    for (let i = 0; i < 8; i++) groups.push(dv.getUint16(8 + i * 2, false));
-    const scopeId = b.length >= 28 ? dv.getUint32(24, true) : 0;
-    return { family: 6, address: formatIPv6(groups), port, ...(scopeId ? { scopeId } : {}) };
-  }
-  return undefined;
+  const r = unpack(b, C.sinLen ? 1 : 0);
+  if (typeof r === "number") return undefined;
+  if (r.family === 2) return { family: 4, address: ntop4(r.addr), port: r.port };
+  if (r.family !== 10) return undefined;
+  return {
+    family: 6,
+    address: ntop6(r.addr),
+    port: r.port,
+    ...(r.scopeId ? { scopeId: r.scopeId } : {}),
+  };
 }
 
-/** RFC 5952 text for eight 16-bit groups (longest run of ≥2 zero groups becomes `::`; IPv4-mapped keeps dotted form). */
-export function formatIPv6(g: number[]): string {
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+/**
+ * Encode 4 or 16 address bytes, a port and a scope id as a sockaddr for `getnameinfo`, with
+ * the core's `sockaddr_pack_in`/`sockaddr_pack_in6`. The text was parsed before, by
+ * `parseNumericHost` (`src/addr/ip.ts`): nothing here reads address text.
+ *
+ * @throws {RangeError} For a port outside 0..65535 or a byte count other than 4 or 16.
+ */
+export function encodeSockaddr(
+  address: Uint8Array,
+  port: number,
+  scopeId = 0,
+  C: ResolverConstants = resolverConstants(),
+): Uint8Array {
+  const layout = C.sinLen ? 1 : 0;
+  const r = address.length === 4
+    ? packIn(address, port, layout)
+    : address.length === 16
+    ? packIn6(address, port, 0, scopeId, layout)
+    : Status.BAD_ARGUMENT;
+  if (typeof r === "number") {
+    throw new RangeError(
+      `Cannot encode sockaddr: expected 4 or 16 address bytes and a port 0..65535, got ${address.length} bytes and port ${port}`,
+    );
   }
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(":");
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  return r;
 }
 
 const cstr = (s: string) => new TextEncoder().encode(s + "\0");
@@ -210,6 +220,7 @@ function openResolver(C: ResolverConstants) {
           freeaddrinfo: { parameters: ["pointer"], result: "void" },
           gai_strerror: { parameters: ["i32"], result: "pointer" },
           gethostname: { parameters: ["buffer", "usize"], result: "i32" },
+          if_nametoindex: { parameters: ["buffer"], result: "u32" },
         } as const,
       );
     } catch (e) {
@@ -297,74 +308,12 @@ export async function ffiGetaddrinfo(
   return list;
 }
 
-/** Encode an IP literal and port as a sockaddr for getnameinfo. */
-export function encodeSockaddr(
-  address: string,
-  port: number,
-  C: ResolverConstants = resolverConstants(),
-): Uint8Array {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (v4) {
-    const b = new Uint8Array(16);
-    const dv = new DataView(b.buffer);
-    if (C.sinLen) {
-      b[0] = 16;
-      b[1] = C.AF_INET;
-    } else dv.setUint16(0, C.AF_INET, true);
-    dv.setUint16(2, port, false);
-    for (let i = 0; i < 4; i++) {
-      const n = Number(v4[i + 1]);
-      if (n > 255) throw new SyntaxError(`Cannot parse IPv4 address: octet ${n} exceeds 255`);
-      b[4 + i] = n;
-    }
-    return b;
-  }
-  const [ip, zone] = address.replace(/^\[|\]$/g, "").split("%");
-  const groups = parseIPv6(ip);
-  if (!groups) throw new SyntaxError(`Cannot parse address: "${address}" is not an IP literal`);
-  const b = new Uint8Array(28);
-  const dv = new DataView(b.buffer);
-  if (C.sinLen) {
-    b[0] = 28;
-    b[1] = C.AF_INET6;
-  } else dv.setUint16(0, C.AF_INET6, true);
-  dv.setUint16(2, port, false);
-  groups.forEach((g, i) => dv.setUint16(8 + i * 2, g, false));
-  if (zone && /^\d+$/.test(zone)) dv.setUint32(24, Number(zone), true);
-  return b;
-}
-
-function parseIPv6(s: string): number[] | undefined {
-  let text = s;
-  const m = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (m) {
-    const o = m.slice(1).map(Number);
-    if (o.some((x) => x > 255)) return undefined;
-    const h = (x: number) => x.toString(16);
-    text = text.slice(0, -m[0].length) + `${h((o[0] << 8) | o[1])}:${h((o[2] << 8) | o[3])}`;
-  }
-  const parts = text.split("::");
-  if (parts.length > 2) return undefined;
-  const conv = (
-    x: string,
-  ) => (x === ""
-    ? []
-    : x.split(":").map((g) => /^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN));
-  const a = conv(parts[0]), b = parts.length === 2 ? conv(parts[1]) : [];
-  if ([...a, ...b].some(Number.isNaN)) return undefined;
-  const n = a.length + b.length;
-  if (parts.length === 1 ? n !== 8 : n > 7) return undefined;
-  return [...a, ...new Array(8 - n).fill(0), ...b];
-}
-
 /** Call libc `getnameinfo` on a worker thread. */
 export async function ffiGetnameinfo(
-  address: string,
-  port: number,
+  sa: Uint8Array,
   flags: number,
 ): Promise<{ host: string; service: string } | GaiFailure> {
   const C = resolverConstants();
-  const sa = encodeSockaddr(address, port, C);
   const host = new Uint8Array(1025);
   const serv = new Uint8Array(32);
   const rc = await resolver().symbols.getnameinfo(
@@ -381,6 +330,11 @@ export async function ffiGetnameinfo(
   const z = (b: Uint8Array) =>
     dec.decode(b.subarray(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0)));
   return { host: z(host), service: z(serv) };
+}
+
+/** Call libc `if_nametoindex`: the interface's index, or 0 when there is no such interface. */
+export function ffiIfNameToIndex(name: string): number {
+  return resolver().symbols.if_nametoindex(cstr(name));
 }
 
 /** Call libc `gethostname`. */

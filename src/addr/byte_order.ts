@@ -78,11 +78,14 @@ function swapArray<T extends ByteOrderArray>(array: T, fn: string): T {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toNetworkOrder } from "./byte_order.ts";
  * const ports = toNetworkOrder(new Uint16Array([80, 443]));
- * console.assert(ports[0] === 0x5000 && ports[1] === 0xbb01);
+ * assert.equal(ports[0], 0x5000);
+ * assert.equal(ports[1], 0xbb01);
  * const wire = new Uint8Array(ports.buffer);
- * console.assert(wire[0] === 0 && wire[1] === 80); // big-endian on the wire
+ * assert.equal(wire[0], 0);
+ * assert.equal(wire[1], 80); // big-endian on the wire
  * ```
  */
 export function toNetworkOrder<T extends ByteOrderArray>(array: T): T {
@@ -101,10 +104,11 @@ export function toNetworkOrder<T extends ByteOrderArray>(array: T): T {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromNetworkOrder } from "./byte_order.ts";
  * const wire = new Uint8Array([0x7f, 0, 0, 1]);
  * const [addr] = fromNetworkOrder(new Uint32Array(wire.buffer));
- * console.assert(addr === 0x7f000001);
+ * assert.equal(addr, 0x7f000001);
  * ```
  */
 export function fromNetworkOrder<T extends ByteOrderArray>(array: T): T {

@@ -9,9 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AddressSyntaxError } from "./errors.ts";
  * const e = new AddressSyntaxError("Cannot parse address: unexpected character at position 3", "1.2x", 3);
- * console.assert(e instanceof SyntaxError && e.position === 3);
+ * assert.ok(e instanceof SyntaxError);
+ * assert.equal(e.position, 3);
  * ```
  */
 export class AddressSyntaxError extends SyntaxError {
@@ -19,6 +21,13 @@ export class AddressSyntaxError extends SyntaxError {
   readonly input: string;
   /** Zero-based index of the first offending character (`input.length` if text ended early). */
   readonly position: number;
+  /**
+   * Creates the error.
+   *
+   * @param message The message, `Cannot parse address "...": ...`.
+   * @param input The text that failed to parse.
+   * @param position Index of the first offending character.
+   */
   constructor(message: string, input: string, position: number) {
     super(message);
     this.name = "AddressSyntaxError";
@@ -33,10 +42,13 @@ export class AddressSyntaxError extends SyntaxError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AddressFamilyError } from "./errors.ts";
  * const e = new AddressFamilyError("inet_pton", 3);
- * console.assert(e instanceof RangeError && e.family === 3 && e.code === "EAFNOSUPPORT");
- * console.assert(e.message === "Cannot inet_pton: address family not supported, expected AF_INET (2) or AF_INET6 (10), got 3");
+ * assert.ok(e instanceof RangeError);
+ * assert.equal(e.family, 3);
+ * assert.equal(e.code, "EAFNOSUPPORT");
+ * assert.equal(e.message, "Cannot inet_pton: address family not supported, expected AF_INET (2) or AF_INET6 (10), got 3");
  * ```
  */
 export class AddressFamilyError extends RangeError {
@@ -44,6 +56,13 @@ export class AddressFamilyError extends RangeError {
   readonly family: unknown;
   /** The C error name, `"EAFNOSUPPORT"`. */
   readonly code = "EAFNOSUPPORT";
+  /**
+   * Creates the error.
+   *
+   * @param operation The operation, for the message (`"inet_pton"`).
+   * @param family The family that was given.
+   * @param message The message; default: names the operation and the families it takes.
+   */
   constructor(operation: string, family: unknown, message?: string) {
     super(
       message ??

@@ -8,7 +8,16 @@
  * @module
  */
 import { AddressSyntaxError } from "./errors.ts";
-import { errorPosition, ntop4, ntop6, pton4Into, pton6Into } from "../../wasm/addr.ts";
+import {
+  atonExactInto,
+  errorPosition,
+  looksNumeric,
+  ntop4,
+  ntop6,
+  pton4Into,
+  pton6Into,
+  scopeIdOf,
+} from "../../wasm/addr.ts";
 
 function requireText(fn: string, text: unknown): asserts text is string {
   if (typeof text !== "string") {
@@ -117,20 +126,137 @@ function parseIP(input: string, start: number, end: number): IPAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAddress } from "./ip.ts";
  * import { AddressSyntaxError } from "./errors.ts";
  * const a = parseAddress("FE80::0001%eth0");
- * console.assert(a.family === "IPv6" && a.zone === "eth0" && a.text === "fe80::1%eth0");
- * try {
- *   parseAddress("0127.0.0.1");
- * } catch (e) {
- *   console.assert(e instanceof AddressSyntaxError && e.position === 1);
- * }
+ * assert.deepEqual([a.family, a.zone, a.text], ["IPv6", "eth0", "fe80::1%eth0"]);
+ * assert.throws(
+ *   () => parseAddress("0127.0.0.1"),
+ *   (e) => e instanceof AddressSyntaxError && e.position === 1,
+ * );
  * ```
  */
 export function parseAddress(text: string): IPAddress {
   requireText("parse address", text);
   return parseIP(text, 0, text.length);
+}
+
+/** A numeric host parsed by {@linkcode parseNumericHost}. */
+export interface NumericHost extends IPAddress {
+  /**
+   * `sin6_scope_id` from a numeric zone (`"fe80::1%2"` gives 2, `"%02"` too); `null` without a
+   * zone or when the zone is an interface name (`"%eth0"`), whose index only the system knows
+   * (`if_nametoindex`).
+   */
+  scopeId: number | null;
+}
+
+// glibc's __inet6_scopeid_pton looks interface names up only for these (link-local unicast,
+// interface-local and link-local multicast); other addresses need a numeric scope.
+function takesInterfaceName(b: Uint8Array): boolean {
+  return (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) ||
+    (b[0] === 0xff && ((b[1] & 0x0f) === 1 || (b[1] & 0x0f) === 2));
+}
+
+function numericHostError(input: string, position: number, what: string): AddressSyntaxError {
+  const ch = input[position];
+  const detail = ch === undefined
+    ? `${what}: text ends early at position ${position}`
+    : `${what}: unexpected ${JSON.stringify(ch)} at position ${position}`;
+  return new AddressSyntaxError(
+    `Cannot parse numeric host ${JSON.stringify(input)}: ${detail}`,
+    input,
+    position,
+  );
+}
+
+/**
+ * Reads host text as glibc's `getaddrinfo` does before any name lookup (and exactly as
+ * `getaddrinfo` with `AI_NUMERICHOST` accepts it), and refuses numeric-looking text that is
+ * not an address instead of letting it become a DNS query.
+ *
+ * - IPv4 is glibc's `__inet_aton_exact`: the 4.2BSD forms of `inet_aton` (`"127.1"`, hex
+ *   `"0x7f.0.0.1"`, octal `"010.0.0.1"` = 8.0.0.1), with nothing after the number.
+ * - IPv6 is `inet_pton(AF_INET6)`, with an optional zone after `%`: a decimal scope id
+ *   (`"%2"`, as `__inet6_scopeid_pton`), or an interface name (`"%eth0"`) for link-local
+ *   and link-local multicast addresses only.
+ * - Anything else is a host name (`null`), unless it looks numeric: it holds `:` or `%`, or its
+ *   last label is a number (`"256.1.1.1"`, `"1.2.3.4.5"`, `"10.0x"`). Those throw. glibc
+ *   would send them to DNS as names; no real host name ends in a numeric label (RFC 1123).
+ *
+ * The resolver (`./resolve`, with and without `--allow-ffi`), `sockaddr` packing for FFI, the
+ * `./bsd` functions that take host text and the `sockkit` command all read host text with it.
+ *
+ * @param text Host text, without brackets or port.
+ * @returns The address (bytes, zone, scope id, canonical text), or `null` for a host name.
+ * @throws {AddressSyntaxError} (a `SyntaxError`) for numeric-looking text that is not an
+ *   address, with the `position` of the first offending character.
+ * @throws {TypeError} When `text` is not a string.
+ *
+ * No permissions needed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseNumericHost } from "./ip.ts";
+ * import { AddressSyntaxError } from "./errors.ts";
+ * assert.equal(parseNumericHost("010.0.0.1")?.text, "8.0.0.1"); // octal, as glibc
+ * assert.equal(parseNumericHost("127.1")?.text, "127.0.0.1");
+ * assert.equal(parseNumericHost("fe80::1%2")?.scopeId, 2);
+ * assert.equal(parseNumericHost("localhost"), null); // a name: look it up
+ * assert.throws(() => parseNumericHost("256.1.1.1"), AddressSyntaxError);
+ * ```
+ */
+export function parseNumericHost(text: string): NumericHost | null {
+  requireText("parse numeric host", text);
+  const v4 = new Uint8Array(4);
+  if (atonExactInto(text, v4) > 0) {
+    return { family: "IPv4", bytes: v4, zone: null, scopeId: null, text: ntop4(v4) };
+  }
+  const v4Position = errorPosition();
+  const pct = text.indexOf("%");
+  const addrText = pct < 0 ? text : text.slice(0, pct);
+  const v6 = new Uint8Array(16);
+  if (pton6Into(addrText, v6) > 0) {
+    const canonical = ntop6(v6);
+    if (pct < 0) return { family: "IPv6", bytes: v6, zone: null, scopeId: null, text: canonical };
+    const zone = text.slice(pct + 1);
+    if (zone.length === 0) throw numericHostError(text, text.length, "empty zone id after %");
+    const scopeId = scopeIdOf(zone);
+    if (scopeId < 0) {
+      if (/^[0-9]/.test(zone)) {
+        throw numericHostError(text, pct + 1, "numeric zone id above 4294967295 or not decimal");
+      }
+      for (let i = 0; i < zone.length; i++) {
+        if (!ZONE_CHAR.test(zone[i])) throw numericHostError(text, pct + 1 + i, "invalid zone id");
+      }
+      if (!takesInterfaceName(v6)) {
+        throw numericHostError(
+          text,
+          pct + 1,
+          "an interface name as zone id needs a link-local address; use the interface index",
+        );
+      }
+    }
+    return {
+      family: "IPv6",
+      bytes: v6,
+      zone,
+      scopeId: scopeId < 0 ? null : scopeId,
+      text: `${canonical}%${zone}`,
+    };
+  }
+  if (!looksNumeric(text)) return null;
+  if (addrText.includes(":")) {
+    throw numericHostError(
+      text,
+      Math.min(errorPosition(), addrText.length),
+      "invalid IPv6 address",
+    );
+  }
+  if (pct >= 0) throw numericHostError(text, pct, "an IPv4 address has no zone id");
+  throw numericHostError(text, Math.min(v4Position, text.length), "invalid IPv4 address");
 }
 
 function parsePort(input: string, start: number): number {
@@ -174,11 +300,14 @@ function checkDefaultPort(port: number | undefined): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPort } from "./ip.ts";
  * const a = parseHostPort("[::1]:8080");
- * console.assert(a.family === "IPv6" && a.text === "::1" && a.port === 8080);
- * console.assert(parseHostPort("127.0.0.1:80").port === 80);
- * console.assert(parseHostPort("::1", { defaultPort: 53 }).port === 53);
+ * assert.equal(a.family, "IPv6");
+ * assert.equal(a.text, "::1");
+ * assert.equal(a.port, 8080);
+ * assert.equal(parseHostPort("127.0.0.1:80").port, 80);
+ * assert.equal(parseHostPort("::1", { defaultPort: 53 }).port, 53);
  * ```
  */
 export function parseHostPort(text: string, options: ParseHostPortOptions = {}): HostPort {

@@ -22,7 +22,7 @@
  */
 import { parseAddress } from "./ip.ts";
 import { AddressFamilyError } from "./errors.ts";
-import { ntop4, ntop6 } from "../../wasm/addr.ts";
+import { ntop4, ntop6, scopeIdOf } from "../../wasm/addr.ts";
 import { type LayoutCode, packIn, packIn6, packUn, unpack } from "../../wasm/sockaddr.ts";
 import { Status } from "../../wasm/status.ts";
 
@@ -96,8 +96,9 @@ const decoder = new TextDecoder();
  * Packs a `Deno.NetAddr` into a `sockaddr_in`/`sockaddr_in6`, or a `Deno.UnixAddr` into a
  * `sockaddr_un`, ready for `bind`/`connect` through FFI.
  *
- * The hostname must be an IP address (parsed strictly, as {@linkcode parseAddress}); names are
- * not resolved. A Unix path is UTF-8; a path starting with `"\0"` is a Linux abstract name and
+ * The hostname must be an IP address, parsed as `inet_pton(3)` does ({@linkcode parseAddress}),
+ * with a numeric zone read as glibc's `__inet6_scopeid_pton` reads it (`"%2"`, `"%02"`); names
+ * are not resolved (use `parseNumericHost` for `getaddrinfo`'s legacy forms). A Unix path is UTF-8; a path starting with `"\0"` is a Linux abstract name and
  * gives a structure exactly `2 + length` bytes long; any other path gives the full structure.
  *
  * @param addr The address, as `Deno.listen`/`Deno.connect` report it.
@@ -113,10 +114,11 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSockaddr } from "./sockaddr.ts";
  * const sa = packSockaddr({ transport: "tcp", hostname: "127.0.0.1", port: 8080 }, { layout: "linux" });
  * const hex = Array.from(sa, (b) => b.toString(16).padStart(2, "0")).join(" ");
- * console.assert(hex === "02 00 1f 90 7f 00 00 01 00 00 00 00 00 00 00 00");
+ * assert.equal(hex, "02 00 1f 90 7f 00 00 01 00 00 00 00 00 00 00 00");
  * ```
  */
 export function packSockaddr(
@@ -162,9 +164,10 @@ export function packSockaddr(
   } else {
     let scopeId = options.scopeId === undefined ? 0 : checkU32(op, "scopeId", options.scopeId);
     if (ip.zone !== null) {
-      const numeric = /^[0-9]{1,10}$/.test(ip.zone) ? Number(ip.zone) : NaN;
+      const scope = scopeIdOf(ip.zone); // the core's __inet6_scopeid_pton: -1 for a name
+      const numeric = scope < 0 ? NaN : scope;
       if (options.scopeId === undefined) {
-        if (!(numeric <= 0xffffffff)) {
+        if (Number.isNaN(numeric)) {
           throw new RangeError(
             `Cannot ${op}: zone "${ip.zone}" is an interface name; pass its index (if_nametoindex) as scopeId`,
           );
@@ -206,10 +209,11 @@ export function packSockaddr(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSockaddr, unpackSockaddr } from "./sockaddr.ts";
  * const addr: Deno.NetAddr = { transport: "udp", hostname: "::1", port: 53 };
  * const back = unpackSockaddr(packSockaddr(addr, { layout: "darwin" }), { layout: "darwin", transport: "udp" });
- * console.assert(JSON.stringify(back) === JSON.stringify(addr));
+ * assert.equal(JSON.stringify(back), JSON.stringify(addr));
  * ```
  */
 export function unpackSockaddr(

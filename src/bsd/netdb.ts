@@ -72,7 +72,10 @@ export function gethostname(): string {
 }
 
 /**
- * Look a host up by name (`gethostbyname(name)`): IPv4 addresses only, as in C.
+ * Look a host up by name (`gethostbyname(name)`): IPv4 addresses only, as in C. It behaves
+ * like glibc's `getaddrinfo` with `AF_INET` and `AI_CANONNAME`: numeric text is read by
+ * `parseNumericHost` (`"127.1"`, `"010.0.0.1"` = 8.0.0.1), and numeric-looking text that is not
+ * an address (`"256.1.1.1"`) fails before any lookup.
  *
  * @param name A host name or dotted IPv4 address.
  * @returns The `hostent`.
@@ -109,7 +112,9 @@ export async function gethostbyname(name: string): Promise<hostent> {
 
 /**
  * Resolves a host and service to socket addresses (`getaddrinfo(node, service, hints, res)`),
- * returning the list C walks through `ai_next`. The same resolver as `lookup` in `./resolve`.
+ * returning the list C walks through `ai_next`. The same resolver as `lookup` in `./resolve`:
+ * numeric host text is read exactly as glibc's `getaddrinfo` reads it (`parseNumericHost` in
+ * `./addr`), with and without `--allow-ffi`.
  *
  * @param node A host name or numeric address text.
  * @param service A port number or service name (`"http"`; names need `--allow-ffi`).
@@ -142,7 +147,9 @@ export async function getaddrinfo(
 
 /**
  * Turns an address and port back into host and service names (`getnameinfo(sa, ...)`). The
- * same resolver as `reverseLookup` in `./resolve`.
+ * same resolver as `reverseLookup` in `./resolve`: the address text becomes the `sockaddr` as
+ * `getaddrinfo(AI_NUMERICHOST)` would make it (`"010.0.0.1"` is 8.0.0.1), and `numericHost`
+ * answers as glibc's `getnameinfo(NI_NUMERICHOST)`.
  *
  * @param addr The numeric address text and port.
  * @param flags `NI_NUMERICHOST`, `NI_NUMERICSERV` and `NI_NAMEREQD`, spelled as options.

@@ -10,9 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferOverflowError } from "./errors.ts";
  * const e = new BufferOverflowError(2_000_000, 1_048_576);
- * console.assert(e instanceof RangeError && e.requested === 2_000_000);
+ * assert.ok(e instanceof RangeError);
+ * assert.equal(e.requested, 2_000_000);
  * ```
  */
 export class BufferOverflowError extends RangeError {
@@ -20,6 +22,13 @@ export class BufferOverflowError extends RangeError {
   readonly requested: number;
   /** The buffer's maximum capacity. */
   readonly maxCapacity: number;
+  /**
+   * Creates the error.
+   *
+   * @param requested The capacity the operation needed.
+   * @param maxCapacity The buffer's maximum capacity.
+   * @param message The message; default: says both numbers.
+   */
   constructor(requested: number, maxCapacity: number, message?: string) {
     super(
       message ??

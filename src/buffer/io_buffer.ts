@@ -34,8 +34,8 @@
  * @module
  */
 import { BufferOverflowError } from "./errors.ts";
-import { bytes, core } from "../../wasm/loader.ts";
-import { iobufGrow, memFree } from "../../wasm/iobuf.ts";
+import { isWasmMemory, type WasmAddress, WasmBlock } from "../../wasm/iobuf.ts";
+export type { WasmAddress } from "../../wasm/iobuf.ts";
 import { Status } from "../../wasm/status.ts";
 import { REGION } from "../_internal.ts";
 
@@ -51,10 +51,8 @@ export interface IOBufferOptions {
 export const DEFAULT_MAX_CAPACITY = 1024 * 1024;
 const MAX_LIMIT = 512 * 1024 * 1024;
 
-// Backstop: a buffer dropped without free() returns its block when collected.
-const registry = new FinalizationRegistry<number>((ptr) => {
-  memFree(ptr);
-});
+/** The block of every buffer that has not allocated yet: never grown, so never allocated. */
+const NO_BLOCK = new WasmBlock();
 
 function checkSize(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 0) {
@@ -67,17 +65,20 @@ function checkSize(n: number, what: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IOBuffer } from "./io_buffer.ts";
  * using buf = new IOBuffer({ maxCapacity: 64 });
  * buf.append(new TextEncoder().encode("hello "));
  * buf.append(new TextEncoder().encode("world"));
- * console.assert(buf.length === 11);
+ * assert.equal(buf.length, 11);
  * buf.consume(6);
- * console.assert(new TextDecoder().decode(buf.view()) === "world");
+ * assert.equal(new TextDecoder().decode(buf.view()), "world");
  * ```
  */
 export class IOBuffer {
-  #ptr = 0;
+  // The bytes: the shared empty block until the first grow (an idle buffer allocates nothing,
+  // not even the block object), then a block of its own, which frees itself when collected.
+  #block: WasmBlock = NO_BLOCK;
   #cap = 0;
   #r = 0;
   #w = 0;
@@ -120,9 +121,10 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `data` is longer than the maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
-   * console.assert(b.length === 3);
+   * assert.equal(b.length, 3);
    * ```
    */
   static from(data: Uint8Array, options?: IOBufferOptions): IOBuffer {
@@ -168,8 +170,8 @@ export class IOBuffer {
     }
     if (cap > this.#max) cap = this.#max;
     if (cap < needed) cap = needed;
-    const old = this.#ptr;
-    const n = iobufGrow(old, this.#r, this.#w, cap);
+    if (this.#block === NO_BLOCK) this.#block = new WasmBlock();
+    const n = this.#block.grow(this.#r, this.#w, cap);
     if (n < 0) {
       throw new BufferOverflowError(
         needed,
@@ -179,12 +181,7 @@ export class IOBuffer {
           : `Cannot grow buffer: core returned status ${n}, ${needed} bytes needed`,
       );
     }
-    if (n !== old) {
-      if (old !== 0) registry.unregister(this);
-      registry.register(this, n, this);
-    }
-    this.#ptr = n;
-    this.#cap = Math.min(core.mem_usable_size(n), this.#max);
+    this.#cap = Math.min(this.#block.capacity, this.#max);
     this.#w -= this.#r;
     this.#r = 0;
   }
@@ -196,11 +193,12 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `length + n` exceeds the maximum (nothing changes).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * import { BufferOverflowError } from "./errors.ts";
    * using b = new IOBuffer({ maxCapacity: 8 });
    * b.reserve(8);
-   * try { b.reserve(9); } catch (e) { console.assert(e instanceof BufferOverflowError); }
+   * assert.throws(() => b.reserve(9), BufferOverflowError);
    * ```
    */
   reserve(n: number): void {
@@ -223,25 +221,24 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when the result would exceed the maximum; the buffer is unchanged.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = new IOBuffer();
    * b.append(new Uint8Array([1, 2])).append(new Uint8Array([3]));
-   * console.assert(b.toBytes().join() === "1,2,3");
+   * assert.equal(b.toBytes().join(), "1,2,3");
    * ```
    */
   append(data: Uint8Array): this {
     const len = data.length;
     if (len === 0) return this;
-    const mem = core.memory.buffer;
-    if (data.buffer === mem) {
+    if (isWasmMemory(data.buffer)) {
       // data lives in Wasm memory: growing may detach it, so re-derive it afterwards
       const off = data.byteOffset;
       this.reserve(len);
-      const m = bytes();
-      m.copyWithin(this.#ptr + this.#w, off, off + len);
+      this.#block.setFromMemory(off, len, this.#w);
     } else {
       this.reserve(len);
-      bytes().set(data, this.#ptr + this.#w);
+      this.#block.set(data, this.#w);
     }
     this.#w += len;
     return this;
@@ -254,15 +251,16 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `data` is longer than the maximum; the buffer is unchanged.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([9, 9, 9]));
    * b.replace(new Uint8Array([1]));
-   * console.assert(b.length === 1);
+   * assert.equal(b.length, 1);
    * ```
    */
   replace(data: Uint8Array): this {
     if (data.length > this.#max) throw new BufferOverflowError(data.length, this.#max);
-    if (data.buffer === core.memory.buffer) {
+    if (isWasmMemory(data.buffer)) {
       const copy = data.slice();
       this.#r = this.#w = 0;
       return this.append(copy);
@@ -278,11 +276,12 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when the other content exceeds this buffer's maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using a = IOBuffer.from(new Uint8Array([1, 2]));
    * using b = new IOBuffer();
    * b.copyFrom(a);
-   * console.assert(b.toBytes().join() === "1,2");
+   * assert.equal(b.toBytes().join(), "1,2");
    * ```
    */
   copyFrom(other: IOBuffer | Uint8Array): this {
@@ -297,10 +296,12 @@ export class IOBuffer {
    * @returns The copy; free it when done.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using a = IOBuffer.from(new Uint8Array([7]));
    * using b = a.clone();
-   * console.assert(b.toBytes()[0] === 7 && b.maxCapacity === a.maxCapacity);
+   * assert.equal(b.toBytes()[0], 7);
+   * assert.equal(b.maxCapacity, a.maxCapacity);
    * ```
    */
   clone(): IOBuffer {
@@ -314,10 +315,11 @@ export class IOBuffer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1]));
    * b.reset();
-   * console.assert(b.isEmpty);
+   * assert.ok(b.isEmpty);
    * ```
    */
   reset(): void {
@@ -332,10 +334,11 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `n` exceeds the maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = new IOBuffer();
    * b.setLength(4);
-   * console.assert(b.toBytes().join() === "0,0,0,0");
+   * assert.equal(b.toBytes().join(), "0,0,0,0");
    * ```
    */
   setLength(n: number): void {
@@ -347,7 +350,7 @@ export class IOBuffer {
       return;
     }
     this.reserve(n - len);
-    bytes().fill(0, this.#ptr + this.#w, this.#ptr + this.#r + n);
+    this.#block.fill(0, this.#w, this.#r + n);
     this.#w = this.#r + n;
   }
 
@@ -360,17 +363,18 @@ export class IOBuffer {
    * @throws {BufferOverflowError} when `length + min` exceeds the maximum.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = new IOBuffer();
    * const w = b.writableView(2);
    * w[0] = 65; w[1] = 66;
    * b.commit(2);
-   * console.assert(new TextDecoder().decode(b.view()) === "AB");
+   * assert.equal(new TextDecoder().decode(b.view()), "AB");
    * ```
    */
   writableView(min = 1): Uint8Array {
     this.reserve(min);
-    return bytes().subarray(this.#ptr + this.#w, this.#ptr + this.#cap);
+    return this.#block.view(this.#w, this.#cap);
   }
 
   /**
@@ -395,14 +399,15 @@ export class IOBuffer {
    * @returns A view into Wasm memory, valid until the next buffer call.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2]));
-   * console.assert(b.view().length === 2);
+   * assert.equal(b.view().length, 2);
    * ```
    */
   view(): Uint8Array {
-    if (this.#ptr === 0) return new Uint8Array(0);
-    return bytes().subarray(this.#ptr + this.#r, this.#ptr + this.#w);
+    if (!this.#block.allocated) return new Uint8Array(0);
+    return this.#block.view(this.#r, this.#w);
   }
 
   /**
@@ -422,9 +427,11 @@ export class IOBuffer {
    * @throws {RangeError} when fewer than `n` bytes are readable.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
-   * console.assert(b.peek(2).join() === "1,2" && b.length === 3);
+   * assert.equal(b.peek(2).join(), "1,2");
+   * assert.equal(b.length, 3);
    * ```
    */
   peek(n: number): Uint8Array {
@@ -442,10 +449,11 @@ export class IOBuffer {
    * @throws {RangeError} when fewer than `n` bytes are readable (nothing changes).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
    * b.consume(2);
-   * console.assert(b.toBytes().join() === "3");
+   * assert.equal(b.toBytes().join(), "3");
    * ```
    */
   consume(n: number): void {
@@ -463,10 +471,11 @@ export class IOBuffer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([1, 2, 3]));
    * b.consume(1); b.compact();
-   * console.assert(b.toBytes().join() === "2,3");
+   * assert.equal(b.toBytes().join(), "2,3");
    * ```
    */
   compact(): void {
@@ -474,7 +483,7 @@ export class IOBuffer {
     if (this.#r === 0) return;
     const len = this.#w - this.#r;
     if (len > 0) {
-      bytes().copyWithin(this.#ptr, this.#ptr + this.#r, this.#ptr + this.#w);
+      this.#block.copyWithin(0, this.#r, this.#w);
     }
     this.#r = 0;
     this.#w = len;
@@ -486,7 +495,7 @@ export class IOBuffer {
         `Cannot read ${what}: ${n} bytes needed, ${this.length} bytes readable`,
       );
     }
-    return this.#ptr + this.#r;
+    return this.#r;
   }
 
   /**
@@ -498,7 +507,7 @@ export class IOBuffer {
   readUint8(): number {
     const p = this.#need(1, "uint8");
     this.consume(1);
-    return bytes()[p];
+    return this.#block.byteAt(p);
   }
 
   /**
@@ -510,9 +519,8 @@ export class IOBuffer {
    */
   readUint16(littleEndian = false): number {
     const p = this.#need(2, "uint16");
-    const m = bytes();
     this.consume(2);
-    return littleEndian ? m[p] | (m[p + 1] << 8) : (m[p] << 8) | m[p + 1];
+    return this.#block.uint16At(p, littleEndian);
   }
 
   /**
@@ -523,18 +531,16 @@ export class IOBuffer {
    * @throws {RangeError} when fewer than 4 bytes are readable (nothing is consumed).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * using b = IOBuffer.from(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
-   * console.assert(b.readUint32() === 4294967295);
+   * assert.equal(b.readUint32(), 4294967295);
    * ```
    */
   readUint32(littleEndian = false): number {
     const p = this.#need(4, "uint32");
-    const m = bytes();
     this.consume(4);
-    return littleEndian
-      ? (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0
-      : ((m[p] << 24) | (m[p + 1] << 16) | (m[p + 2] << 8) | m[p + 3]) >>> 0;
+    return this.#block.uint32At(p, littleEndian);
   }
 
   /**
@@ -599,28 +605,30 @@ export class IOBuffer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IOBuffer } from "./io_buffer.ts";
    * const b = IOBuffer.from(new Uint8Array(100));
    * b.free();
-   * console.assert(b.capacity === 0 && b.isEmpty);
+   * assert.equal(b.capacity, 0);
+   * assert.ok(b.isEmpty);
    * ```
    */
   free(): void {
     this.#idle("free buffer");
-    if (this.#ptr !== 0) {
-      registry.unregister(this);
-      memFree(this.#ptr);
-    }
-    this.#ptr =
-      this.#cap =
+    this.#block.free();
+    this.#cap =
       this.#r =
       this.#w =
         0;
   }
 
-  /** Internal: address of the readable bytes (for the framing decoders). */
-  [REGION](): number {
-    return this.#ptr + this.#r;
+  /**
+   * Internal: address of the readable bytes, for the framing decoders in `wasm/`.
+   *
+   * @ignore
+   */
+  [REGION](): WasmAddress {
+    return this.#block.address(this.#r);
   }
 
   /** Same as {@linkcode IOBuffer.free}, for `using`. */

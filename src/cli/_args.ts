@@ -10,6 +10,7 @@
 
 import { parseArgs } from "node:util";
 import type { SocketOptions } from "../sockopt/mod.ts";
+import { AddressSyntaxError, parseNumericHost } from "../addr/mod.ts";
 
 /** A mistake in the command line. The command prints `message` as one line and exits with 2. */
 export class UsageError extends Error {
@@ -181,7 +182,40 @@ export function parseTarget(text: string, command: string, defaultHost?: string)
     }
   }
   if (host === "") throw new UsageError(`missing host in "${text}"`, command);
-  return { hostname: host, port: parsePortText(port, text, command, min) };
+  return { hostname: parseHost(host, command), port: parsePortText(port, text, command, min) };
+}
+
+/**
+ * Read host text from the command line as `getaddrinfo` does ({@linkcode parseNumericHost}):
+ * a numeric host becomes its canonical text (`"127.1"` is `"127.0.0.1"`, `"010.0.0.1"` is
+ * `"8.0.0.1"`), a name stays as it is, and numeric-looking text that is not an address
+ * (`"256.1.1.1"`) is a usage error, never a DNS query.
+ *
+ * @param host The host text (brackets removed).
+ * @param command The subcommand, for messages.
+ * @returns The text to connect to or resolve.
+ * @throws {UsageError} For numeric-looking text that is not an address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHost, UsageError } from "./_args.ts";
+ * assert.equal(parseHost("127.1", "connect"), "127.0.0.1");
+ * assert.equal(parseHost("localhost", "connect"), "localhost");
+ * assert.throws(() => parseHost("256.1.1.1", "connect"), UsageError);
+ * ```
+ */
+export function parseHost(host: string, command: string): string {
+  try {
+    return parseNumericHost(host)?.text ?? host;
+  } catch (e) {
+    if (e instanceof AddressSyntaxError) {
+      const prefix = `Cannot parse numeric host ${JSON.stringify(host)}: `;
+      const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+      throw new UsageError(`invalid address "${host}": ${detail}`, command);
+    }
+    throw e;
+  }
 }
 
 /**

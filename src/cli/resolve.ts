@@ -11,6 +11,7 @@ import {
   type FlagSpec,
   helpText,
   parseFlags,
+  parseHost,
   str,
   UsageError,
 } from "./_args.ts";
@@ -51,6 +52,7 @@ export const resolveCommand: Command = {
       throw new UsageError(p.positionals.length ? "expected one NAME" : "missing NAME", "resolve");
     }
     const name = p.positionals[0];
+    parseHost(name, "resolve"); // numeric-looking junk is a usage error, never a lookup
     const resolver = str(p, "resolver") ?? "auto";
     if (resolver !== "auto" && resolver !== "system" && resolver !== "fallback") {
       throw new UsageError(

@@ -23,3 +23,4 @@
  * @module
  */
 export * from "./resolve.ts";
+export type { ErrorExplanation } from "../errno/error_table.ts";

@@ -26,13 +26,16 @@
  */
 
 import {
+  encodeSockaddr,
   ffiGetaddrinfo,
   ffiGethostname,
   ffiGetnameinfo,
+  ffiIfNameToIndex,
   type GaiFailure,
   type RawAddrInfo,
   resolverConstants,
 } from "../_ffi/resolver.ts";
+import { type NumericHost, parseNumericHost } from "../addr/ip.ts";
 import { ffiGranted } from "../_ffi/libc.ts";
 import { type ErrorExplanation, explainError } from "../errno/error_table.ts";
 
@@ -103,6 +106,13 @@ export class ResolveError extends Deno.errors.NotFound {
   readonly code: string;
   /** The seeds' vocabulary for `code`. */
   readonly explanation: ErrorExplanation | undefined;
+  /**
+   * Creates the error.
+   *
+   * @param hostname The name that was looked up.
+   * @param gaiCode The getaddrinfo code (`"EAI_NONAME"`, ...).
+   * @param detail What went wrong, for the message (`gai_strerror`'s text).
+   */
   constructor(hostname: string, gaiCode: string, detail: string) {
     super(`Cannot resolve ${JSON.stringify(hostname)}: ${detail} (${gaiCode})`);
     this.name = "ResolveError";
@@ -181,18 +191,127 @@ async function readHosts(): Promise<HostsEntry[] | undefined> {
   }
 }
 
-const isV4 = (s: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
-const isV6 = (s: string) => s.includes(":");
+/**
+ * An /etc/hosts address read as getaddrinfo reads numeric text: its family and canonical
+ * text (without a zone), or null when the text is not an address.
+ */
+function hostsAddress(address: string): { family: 4 | 6; address: string } | null {
+  try {
+    const n = parseNumericHost(address);
+    if (n === null) return null;
+    if (n.family === "IPv4") return { family: 4, address: n.text };
+    return { family: 6, address: n.zone === null ? n.text : n.text.slice(0, n.text.indexOf("%")) };
+  } catch {
+    return null;
+  }
+}
 
-async function fallbackLookup(host: string, family: 0 | 4 | 6, numericOnly: boolean): Promise<
-  { addresses: { family: 4 | 6; address: string }[]; canonname: string; aliases: string[] }
+/**
+ * Linux gives the loopback device index 1 in every network namespace (`LOOPBACK_IFINDEX` in
+ * the kernel's include/net/net_namespace.h).
+ */
+const LOOPBACK_IFINDEX = 1;
+
+/** The interfaces as `Deno.networkInterfaces()` lists them: name, scope id, loopback. */
+function interfaceTable(): { name: string; index: number; loopback: boolean }[] {
+  return Deno.networkInterfaces().map((i) => ({
+    name: i.name,
+    index: i.scopeid ?? 0,
+    loopback: i.address === "::1" || i.address.startsWith("127."),
+  }));
+}
+
+/**
+ * The index of a network interface (`if_nametoindex`), or 0 when there is none. With
+ * `--allow-ffi`, libc's `if_nametoindex`. Without it (needs `--allow-sys`): the scope id of the
+ * interface's link-local address, or 1 for Linux's loopback device.
+ */
+function interfaceIndex(name: string): number {
+  if (ffiGranted() && (Deno.build.os === "linux" || Deno.build.os === "darwin")) {
+    return ffiIfNameToIndex(name);
+  }
+  const table = interfaceTable().filter((i) => i.name === name);
+  const scoped = table.find((i) => i.index !== 0);
+  if (scoped) return scoped.index;
+  if (Deno.build.os === "linux" && table.some((i) => i.loopback)) return LOOPBACK_IFINDEX;
+  return 0;
+}
+
+/** The name of the interface with `index` (`if_indextoname`), or null when unknown. */
+function interfaceName(index: number): string | null {
+  try {
+    if (
+      Deno.permissions.querySync({ name: "sys", kind: "networkInterfaces" }).state !== "granted"
+    ) {
+      return null;
+    }
+    const table = interfaceTable();
+    const hit = table.find((i) => i.index === index) ??
+      (Deno.build.os === "linux" && index === LOOPBACK_IFINDEX
+        ? table.find((i) => i.loopback)
+        : undefined);
+    return hit?.name ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The scope id of a parsed host: its numeric zone, or the index of its interface name. */
+function scopeIdOf(host: string, n: NumericHost): number {
+  if (n.zone === null) return 0;
+  if (n.scopeId !== null) return n.scopeId;
+  const index = interfaceIndex(n.zone);
+  if (index === 0) {
+    throw new ResolveError(
+      host,
+      "EAI_NONAME",
+      ffiGranted()
+        ? `no interface named ${n.zone}`
+        : `no interface named ${n.zone} (without --allow-ffi, an interface's index is known from its link-local address only)`,
+    );
+  }
+  return index;
+}
+
+/**
+ * A numeric host as getaddrinfo gives it for a family hint (glibc's text_to_binary_address):
+ * IPv4 text with family 6 is EAI_ADDRFAMILY (sockkit sets no AI_V4MAPPED), a v4-mapped IPv6
+ * address with family 4 becomes its IPv4 address, other IPv6 text with family 4 is
+ * EAI_ADDRFAMILY.
+ */
+function numericAnswer(
+  host: string,
+  n: NumericHost,
+  family: 0 | 4 | 6,
+): { family: 4 | 6; address: string; scopeId?: number } {
+  const b = n.bytes;
+  if (n.family === "IPv4") {
+    if (family !== 6) return { family: 4, address: n.text };
+  } else if (family !== 4) {
+    const scopeId = scopeIdOf(host, n);
+    const address = n.zone === null ? n.text : n.text.slice(0, n.text.indexOf("%"));
+    return { family: 6, address, ...(scopeId ? { scopeId } : {}) };
+  } else if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) {
+    scopeIdOf(host, n); // an unknown interface is still EAI_NONAME, as in glibc
+    return { family: 4, address: `${b[12]}.${b[13]}.${b[14]}.${b[15]}` };
+  }
+  throw new ResolveError(host, "EAI_ADDRFAMILY", `no IPv${family} address for numeric host`);
+}
+
+async function fallbackLookup(
+  host: string,
+  numeric: NumericHost | null,
+  family: 0 | 4 | 6,
+  numericOnly: boolean,
+): Promise<
+  {
+    addresses: { family: 4 | 6; address: string; scopeId?: number }[];
+    canonname: string;
+    aliases: string[];
+  }
 > {
-  if (isV4(host) || isV6(host)) {
-    return {
-      addresses: [{ family: isV4(host) ? 4 : 6, address: host }],
-      canonname: host,
-      aliases: [],
-    };
+  if (numeric !== null) {
+    return { addresses: [numericAnswer(host, numeric, family)], canonname: host, aliases: [] };
   }
   if (numericOnly) throw new ResolveError(host, "EAI_NONAME", "not a numeric address");
   const lower = host.toLowerCase();
@@ -202,9 +321,10 @@ async function fallbackLookup(host: string, family: 0 | 4 | 6, numericOnly: bool
   );
   const addresses: { family: 4 | 6; address: string }[] = [];
   for (const e of hits) {
-    const f = isV6(e.address) ? 6 : 4;
-    if ((family === 0 || family === f) && !addresses.some((a) => a.address === e.address)) {
-      addresses.push({ family: f, address: e.address });
+    const a = hostsAddress(e.address);
+    if (a === null) continue;
+    if ((family === 0 || family === a.family) && !addresses.some((x) => x.address === a.address)) {
+      addresses.push(a);
     }
   }
   if (addresses.length) {
@@ -234,11 +354,18 @@ async function fallbackLookup(host: string, family: 0 | 4 | 6, numericOnly: bool
  * Permissions: `--allow-ffi` for the system resolver; otherwise `--allow-read` (/etc/hosts)
  * and `--allow-net` (DNS).
  *
+ * Numeric host text is read by {@linkcode parseNumericHost} (glibc's `getaddrinfo` rules:
+ * `"127.1"`, `"010.0.0.1"` = 8.0.0.1, `"fe80::1%eth0"`), with and without `--allow-ffi`, and
+ * numeric-looking text that is not an address (`"256.1.1.1"`) throws before any lookup: it
+ * never becomes a DNS query.
+ *
  * @param host A name or IP literal.
  * @param service A port number or service name (`"http"`; names need the system resolver).
  * @param hints Family, socket type, canonical name, numeric-only, resolver choice.
  * @returns Every address, in the resolver's order.
  * @throws {ResolveError} (a `Deno.errors.NotFound`) when the name has no address.
+ * @throws {AddressSyntaxError} (a `SyntaxError`) for numeric-looking text that is not an
+ *   address.
  *
  * @example
  * ```ts
@@ -254,15 +381,25 @@ export async function lookup(
   hints: LookupOptions = {},
 ): Promise<ResolvedAddress[]> {
   const family = hints.family ?? 0;
+  const numeric = parseNumericHost(host);
   if (useSystem(hints.resolver)) {
     const C = resolverConstants();
-    const r = await ffiGetaddrinfo(host, service === undefined ? null : String(service), {
+    // A numeric host goes to glibc as the core's canonical text, with AI_NUMERICHOST: the
+    // bytes are the core's, glibc adds the service, socket types and any interface index.
+    const node = numeric === null ? host : numeric.text;
+    const numericFlag = hints.numericHost || numeric !== null ? C.AI_NUMERICHOST : 0;
+    const r = await ffiGetaddrinfo(node, service === undefined ? null : String(service), {
       family: family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC,
       socktype: hints.socktype ? SOCKTYPE_NUM[hints.socktype] : 0,
-      flags: (hints.canonname ? C.AI_CANONNAME : 0) | (hints.numericHost ? 4 : 0),
+      flags: (hints.canonname ? C.AI_CANONNAME : 0) | numericFlag,
     });
     if (isFailure(r)) throw new ResolveError(host, r.code, r.message);
-    return r.map((x: RawAddrInfo) => ({ ...x, socktype: socktypeName(x.socktype) }));
+    return r.map((x: RawAddrInfo) => ({
+      ...x,
+      socktype: socktypeName(x.socktype),
+      // glibc names a numeric host by the text it was given, as it was given.
+      ...(numeric !== null && x.canonname !== undefined ? { canonname: host } : {}),
+    }));
   }
   let port = 0;
   if (service !== undefined) {
@@ -275,7 +412,12 @@ export async function lookup(
       );
     }
   }
-  const { addresses, canonname } = await fallbackLookup(host, family, !!hints.numericHost);
+  const { addresses, canonname } = await fallbackLookup(
+    host,
+    numeric,
+    family,
+    !!hints.numericHost,
+  );
   const types: (1 | 2)[] = hints.socktype ? [SOCKTYPE_NUM[hints.socktype]] : [1, 2];
   const out: ResolvedAddress[] = [];
   for (const a of addresses) {
@@ -290,7 +432,9 @@ export async function lookup(
 /**
  * Look up an IPv4 host by name, as C's `gethostbyname` does: the canonical name
  * (`AI_CANONNAME`), the aliases and every IPv4 address.
- * Goes through the system resolver, so `/etc/hosts` entries are found.
+ * Goes through the system resolver, so `/etc/hosts` entries are found. It behaves like glibc's
+ * `getaddrinfo` with `AF_INET`: numeric text is read as {@linkcode lookup} reads it
+ * (`"127.1"` is 127.0.0.1), and numeric-looking junk throws before any lookup.
  *
  * Permissions: `--allow-ffi` (or the fallback's `--allow-read` + `--allow-net`); aliases are
  * read from /etc/hosts when `--allow-read` covers it.
@@ -326,7 +470,7 @@ export async function lookupHost(
     ...new Set(
       hosts
         .filter((e) =>
-          !isV6(e.address) &&
+          hostsAddress(e.address)?.family === 4 &&
           [e.name, ...e.aliases].some((n) => lower.includes(n.toLowerCase()))
         )
         .flatMap((e) => [e.name, ...e.aliases]),
@@ -350,11 +494,18 @@ export interface ReverseLookupOptions {
  * (reverse lookup through /etc/hosts and DNS). Without `--allow-ffi`, /etc/hosts is searched,
  * then `Deno.resolveDns(..., "PTR")`.
  *
+ * The address text is read by {@linkcode parseNumericHost}, as glibc's `getaddrinfo` with
+ * `AI_NUMERICHOST` reads it (`"010.0.0.1"` is 8.0.0.1), then packed into the `sockaddr` that
+ * `getnameinfo` takes; a zone (`"fe80::1%eth0"`, `"%2"`) becomes `sin6_scope_id`. With
+ * `numericHost` the answer is glibc's: `inet_ntop` text, then `%` and the scope (the interface
+ * name for link-local addresses).
+ *
  * @param addr An IP literal and port.
  * @param options Numeric output and name-required flags.
  * @returns `{ host, service }`.
  * @throws {ResolveError} when `nameRequired` and no name exists.
- * @throws {SyntaxError} when `hostname` is not an IP literal.
+ * @throws {SyntaxError} when `hostname` is not an IP literal (an {@linkcode AddressSyntaxError}
+ *   when it looks numeric but is not an address).
  *
  * @example
  * ```ts
@@ -369,24 +520,42 @@ export async function reverseLookup(
   addr: { hostname: string; port: number },
   options: ReverseLookupOptions & Pick<LookupOptions, "resolver"> = {},
 ): Promise<{ host: string; service: string }> {
+  const n = typeof addr.hostname === "string" ? parseNumericHost(addr.hostname) : null;
+  if (n === null) {
+    throw new SyntaxError(`Cannot look up address: "${addr.hostname}" is not an IP literal`);
+  }
+  const scopeId = n.family === "IPv6" ? scopeIdOf(addr.hostname, n) : 0;
   if (useSystem(options.resolver)) {
     const C = resolverConstants();
     const flags = (options.numericHost ? C.NI_NUMERICHOST : 0) |
       (options.numericService ? C.NI_NUMERICSERV : 0) |
       (options.nameRequired ? C.NI_NAMEREQD : 0);
-    const r = await ffiGetnameinfo(addr.hostname, addr.port, flags);
+    const r = await ffiGetnameinfo(encodeSockaddr(n.bytes, addr.port, scopeId, C), flags);
     if (isFailure(r)) throw new ResolveError(addr.hostname, r.code, r.message);
     return r;
   }
-  if (!isV4(addr.hostname) && !isV6(addr.hostname)) {
-    throw new SyntaxError(`Cannot look up address: "${addr.hostname}" is not an IP literal`);
-  }
   const service = String(addr.port);
-  if (options.numericHost) return { host: addr.hostname, service };
-  const hit = ((await readHosts()) ?? []).find((e) => e.address === addr.hostname);
+  const bare = n.zone === null ? n.text : n.text.slice(0, n.text.indexOf("%"));
+  // getnameinfo's numeric text: inet_ntop, then "%" and the scope: the interface name for
+  // link-local unicast and multicast addresses when it is known, else the number.
+  const linkLocal = (n.bytes[0] === 0xfe && (n.bytes[1] & 0xc0) === 0x80) ||
+    (n.bytes[0] === 0xff && (n.bytes[1] & 0x0f) === 2);
+  const scope = scopeId === 0
+    ? ""
+    : `%${(linkLocal && (n.scopeId === null ? n.zone : interfaceName(scopeId))) || scopeId}`;
+  const numericText = bare + scope;
+  if (options.numericHost) return { host: numericText, service };
+  const hit = ((await readHosts()) ?? []).find((e) => {
+    try {
+      const h = parseNumericHost(e.address);
+      return h !== null && h.family === n.family && h.bytes.every((x, i) => x === n.bytes[i]);
+    } catch {
+      return false;
+    }
+  });
   if (hit) return { host: hit.name, service };
   try {
-    const names = await Deno.resolveDns(addr.hostname, "PTR" as "A");
+    const names = await Deno.resolveDns(bare, "PTR" as "A");
     if (names.length) return { host: names[0].replace(/\.$/, ""), service };
   } catch {
     // fall through
@@ -394,7 +563,7 @@ export async function reverseLookup(
   if (options.nameRequired) {
     throw new ResolveError(addr.hostname, "EAI_NONAME", "no name for address");
   }
-  return { host: addr.hostname, service };
+  return { host: numericText, service };
 }
 
 /**

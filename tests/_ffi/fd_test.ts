@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  _discovery,
-  denoAddrKey,
-  ipv6Bytes,
-  resolveSocket,
-  sockaddrKey,
-} from "../../src/_ffi/fd.ts";
+import { _discovery, denoAddrKey, resolveSocket, sockaddrKey } from "../../src/_ffi/fd.ts";
 import { DARWIN, LINUX } from "../../src/_ffi/constants.ts";
 import { getSocketOptions, setSocketOptions } from "../../src/sockopt/socket_options.ts";
 import { StaleDescriptorError } from "../../src/sockopt/errors.ts";
@@ -48,12 +42,16 @@ Deno.test("Deno address text and kernel sockaddr bytes give identical keys", () 
   assert.equal(denoAddrKey({ transport: "unix", path: "/a" }), "unix:/a");
 });
 
-Deno.test("ipv6Bytes parses compressed, full and embedded-IPv4 forms and rejects junk", () => {
-  assert.deepEqual([...ipv6Bytes("::")!], new Array(16).fill(0));
-  assert.deepEqual([...ipv6Bytes("1:2:3:4:5:6:7:8")!].slice(14), [0, 8]);
-  assert.deepEqual([...ipv6Bytes("::ffff:1.2.3.4")!].slice(10), [0xff, 0xff, 1, 2, 3, 4]);
-  for (const bad of ["1::2::3", "1:2:3:4:5:6:7:8:9", "g::1", "::1.2.3", "1:2:3:4:5:6:7"]) {
-    assert.equal(ipv6Bytes(bad), null, bad);
+Deno.test("denoAddrKey reads hostnames with the core's inet_pton and keeps non-addresses as text", () => {
+  const key = (hostname: string) => denoAddrKey({ transport: "tcp", hostname, port: 5 });
+  assert.equal(key("::"), "[0:0:0:0:0:0:0:0]:5");
+  assert.equal(key("1:2:3:4:5:6:7:8"), "[1:2:3:4:5:6:7:8]:5");
+  assert.equal(key("::ffff:1.2.3.4"), "1.2.3.4:5");
+  // Not addresses for inet_pton (the old TypeScript parser took "::0x1.2.3.4" as ::1.2.3.4).
+  for (
+    const bad of ["1::2::3", "1:2:3:4:5:6:7:8:9", "g::1", "::1.2.3", "::0x1.2.3.4", "010.0.0.1"]
+  ) {
+    assert.equal(key(bad), `${bad}:5`, bad);
   }
 });
 

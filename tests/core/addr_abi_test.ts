@@ -44,7 +44,7 @@ Deno.test("the byte-order swap buffer and the scratch area lie inside memory", (
 });
 
 Deno.test("addr_pton4/6 return INVALID_ADDRESS with the error position and write nothing", () => {
-  const cases: [string, string, number][] = [
+  const cases: ["addr_pton4" | "addr_pton6", string, number][] = [
     ["addr_pton4", "1.2.3.4x", 7],
     ["addr_pton4", "01.2.3.4", 1],
     ["addr_pton4", "1.2.3", 5],

@@ -48,7 +48,7 @@ Deno.test("proxy exports take and return numbers, and the result struct and TLV 
       "proxy_encode_v2",
       "proxy_format_ip",
       "proxy_parse_ip",
-    ]
+    ] as const
   ) {
     assert.equal(typeof core[name], "function", name);
   }

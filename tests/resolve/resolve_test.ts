@@ -15,6 +15,7 @@ import {
   LINUX_RESOLVER,
 } from "../../src/_ffi/resolver.ts";
 import { explainError } from "../../src/errno/error_table.ts";
+import { parseNumericHost } from "../../src/addr/ip.ts";
 
 // Only names from /etc/hosts and numeric addresses are used, so no DNS query leaves the host.
 const hosts = parseHosts(await Deno.readTextFile("/etc/hosts"));
@@ -104,15 +105,19 @@ Deno.test("getLocalAddresses lists loopback only when asked", () => {
 Deno.test("sockaddr encode/decode round-trips on Linux and macOS layouts", () => {
   for (const C of [LINUX_RESOLVER, DARWIN_RESOLVER]) {
     for (const a of ["127.0.0.1", "::1", "fe80::1", "2001:db8::1:0:0:1", "::ffff:10.0.0.1", "::"]) {
-      const d = decodeSockaddr(encodeSockaddr(a, 443, C), C)!;
+      const n = parseNumericHost(a)!;
+      const d = decodeSockaddr(encodeSockaddr(n.bytes, 443, 0, C), C)!;
       assert.equal(d.address, a);
       assert.equal(d.port, 443);
+      assert.equal(d.scopeId, undefined);
     }
+    const scoped = decodeSockaddr(encodeSockaddr(parseNumericHost("fe80::1")!.bytes, 1, 7, C), C);
+    assert.equal(scoped?.scopeId, 7);
   }
-  const mac = encodeSockaddr("1.2.3.4", 1, DARWIN_RESOLVER);
+  const mac = encodeSockaddr(new Uint8Array([1, 2, 3, 4]), 1, 0, DARWIN_RESOLVER);
   assert.deepEqual([mac[0], mac[1]], [16, 2], "macOS sin_len and sin_family");
-  assert.throws(() => encodeSockaddr("1.2.3.256", 1), SyntaxError);
-  assert.throws(() => encodeSockaddr("1:2:3", 1), SyntaxError);
+  assert.throws(() => encodeSockaddr(new Uint8Array(5), 1), RangeError);
+  assert.throws(() => encodeSockaddr(new Uint8Array(4), 65536), RangeError);
 });
 
 Deno.test("parseHosts skips comments and blank lines and keeps aliases", () => {

@@ -50,6 +50,7 @@ export {
   SocketTimeoutError,
   TcpConnection,
   TcpServer,
+  UdpBatch,
   UdpSocket,
   UnixConnection,
   UnixServer,

@@ -371,7 +371,41 @@ export class UdpSocket implements Disposable, AsyncDisposable {
    * @returns The payload and the sender's address.
    * @throws {SocketTimeoutError} (a `Deno.errors.TimedOut`) when the receive timeout passes.
    */
-  async recvFrom(options?: UdpReceiveOptions): Promise<Datagram> {
+  recvFrom(options?: UdpReceiveOptions): Promise<Datagram> {
+    if (
+      this.#pending === undefined && this.#receiveTimeout === undefined &&
+      this.#peer === undefined && !this.#closed && this.#deferred === undefined &&
+      options?.timeout === undefined && options?.signal === undefined
+    ) {
+      // Fast path: no timer, no signal, no filter, nothing to resume. One reaction on the
+      // runtime's promise builds the result; nothing else is allocated unless a copy is wanted.
+      const own = options?.buffer;
+      const p = this.#pending = this.raw.receive(
+        own ?? (this.#rbuf ??= new Uint8Array(this.#max + 1)),
+      );
+      return p.then(own ? this.#onOwn : this.#onCopy, this.#onRecvError);
+    }
+    return this.#recvFromSlow(options);
+  }
+
+  #onOwn = (r: [Uint8Array, Deno.Addr]): Datagram => {
+    this.#pending = undefined;
+    this.#bytesReceived += r[0].length;
+    return { data: r[0], remoteAddr: r[1] as Deno.NetAddr };
+  };
+  #onCopy = (r: [Uint8Array, Deno.Addr]): Datagram => {
+    this.#pending = undefined;
+    const view = r[0];
+    const data = view.length > this.#max ? view.slice(0, this.#max) : view.slice();
+    this.#bytesReceived += data.length;
+    return { data, remoteAddr: r[1] as Deno.NetAddr };
+  };
+  #onRecvError = (e: unknown): never => {
+    this.#pending = undefined;
+    throw annotateError(e, { operation: "recvFrom" });
+  };
+
+  async #recvFromSlow(options?: UdpReceiveOptions): Promise<Datagram> {
     this.#check("recvFrom");
     this.#takeDeferred();
     const timeout = options?.timeout !== undefined

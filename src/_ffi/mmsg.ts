@@ -1,6 +1,6 @@
 /**
- * `recvmmsg`/`sendmmsg` through FFI for the batched UDP path, and the `struct mmsghdr` layout
- * per OS. Linux only: macOS has no public `recvmmsg`/`sendmmsg`, so {@linkcode mmsgLayoutFor}
+ * `recvmmsg`/`sendmmsg` (and `sendmsg` with `UDP_SEGMENT`) through FFI for the batched UDP
+ * path, and the `struct mmsghdr`/`cmsghdr` layout per OS. Linux only: macOS has no public `recvmmsg`/`sendmmsg`, so {@linkcode mmsgLayoutFor}
  * returns `null` there and the caller keeps the per-datagram path.
  *
  * Both symbols are synchronous and always called with `MSG_DONTWAIT`: they never wait for
@@ -59,6 +59,22 @@ export interface MmsgLayout {
   readonly EAGAIN: number;
   /** `EINTR`. */
   readonly EINTR: number;
+  /** `SOL_UDP` (the level of `UDP_SEGMENT`). */
+  readonly SOL_UDP: number;
+  /** `UDP_SEGMENT`: a `sendmsg` control message asking the kernel to cut the payload into datagrams of this many bytes (GSO). */
+  readonly UDP_SEGMENT: number;
+  /** `CMSG_SPACE(sizeof(uint16_t))`: the control buffer for `UDP_SEGMENT`. */
+  readonly cmsgSpaceU16: number;
+  /** `CMSG_LEN(sizeof(uint16_t))`: its `cmsg_len`. */
+  readonly cmsgLenU16: number;
+  /** Offsets in `struct cmsghdr`: `cmsg_level`, `cmsg_type`, data. (`cmsg_len` is a `size_t` at 0.) */
+  readonly cmsgLevel: number;
+  /** `cmsg_type` offset. */
+  readonly cmsgType: number;
+  /** `CMSG_DATA` offset. */
+  readonly cmsgData: number;
+  /** Most segments one `UDP_SEGMENT` send may carry (`UDP_MAX_SEGMENTS`; 64 before Linux 6.x raised it). */
+  readonly maxSegments: number;
 }
 
 /** Linux on LP64 (x86_64, aarch64): `msghdr` is 56 bytes, `mmsghdr` 64. */
@@ -77,6 +93,14 @@ export const LINUX_LP64_MMSG: MmsgLayout = Object.freeze({
   MSG_TRUNC: 0x20,
   EAGAIN: 11,
   EINTR: 4,
+  SOL_UDP: 17,
+  UDP_SEGMENT: 103,
+  cmsgSpaceU16: 24,
+  cmsgLenU16: 18,
+  cmsgLevel: 8,
+  cmsgType: 12,
+  cmsgData: 16,
+  maxSegments: 64,
 });
 
 /**
@@ -113,6 +137,8 @@ export interface Mmsg {
   recvmmsg(fd: number, vec: Uint8Array, vlen: number, flags: number): number;
   /** `int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)`. */
   sendmmsg(fd: number, vec: Uint8Array, vlen: number, flags: number): number;
+  /** `ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)` (the result fits 32 bits: at most 64 KiB or -1). */
+  sendmsg(fd: number, msg: Uint8Array, flags: number): number;
   /** The calling thread's `errno`; read it right after a `-1`. */
   errno(): number;
   /** The address of an `ArrayBuffer`'s first byte (stable: it must be larger than 64 bytes, so off the V8 heap). */
@@ -155,6 +181,7 @@ export function mmsg(): Mmsg | string {
       const lib = Deno.dlopen(name, {
         recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "pointer"], result: "i32" },
         sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+        sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
         errnoLocation: { name: C.errnoLocation, parameters: [], result: "pointer" },
       });
       const ptr = lib.symbols.errnoLocation();
@@ -165,6 +192,7 @@ export function mmsg(): Mmsg | string {
         L,
         recvmmsg: (fd, vec, vlen, flags) => S.recvmmsg(fd, vec, vlen, flags, null),
         sendmmsg: (fd, vec, vlen, flags) => S.sendmmsg(fd, vec, vlen, flags),
+        sendmsg: (fd, msg, flags) => S.sendmsg(fd, msg, flags),
         errno: () => view.getInt32(0),
         addressOf(buf) {
           if (buf.byteLength <= 64) {

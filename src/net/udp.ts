@@ -637,7 +637,7 @@ export class UdpSocket implements Disposable, AsyncDisposable {
         if (!io || sent >= total || this.#closed || typeof this.#io === "string") continue;
         const fd = this.#fd();
         if (fd < 0) continue;
-        const [n, bytes] = io.send(fd, datagrams, sent, dest);
+        const [n, bytes] = io.send(fd, datagrams, sent, dest, many === undefined);
         if (n > 0) {
           sent += n;
           this.#bytesSent += bytes;

@@ -37,6 +37,7 @@
  */
 
 import { type Mmsg, mmsg } from "../_ffi/mmsg.ts";
+export type { Mmsg } from "../_ffi/mmsg.ts";
 import { parseAddress } from "../addr/ip.ts";
 import { packSockaddr, unpackSockaddr } from "../addr/sockaddr.ts";
 import { explainError } from "../errno/error_table.ts";
@@ -230,6 +231,7 @@ export class UdpBatch implements Iterable<BatchDatagram> {
 
 /** A connected peer as bytes, for filtering senders without building address objects. */
 export interface PeerBytes {
+  /** The peer's port. */
   port: number;
   /** IPv4 bytes (also for a v4-mapped IPv6 peer), or null. */
   v4: Uint8Array | null;
@@ -299,8 +301,11 @@ export function errnoError(errno: number, operation: string, address?: string): 
  * and `iovec` arrays pointing into them (built once), and the send buffer (grown on demand).
  */
 export class BatchIo {
+  /** The opened `recvmmsg`/`sendmmsg`. */
   readonly m: Mmsg;
+  /** Datagrams per batch. */
   readonly capacity: number;
+  /** `maxDatagramSize`. */
   readonly max: number;
   readonly #keep: ArrayBuffer[] = [];
   // Receive side, built on first use.
@@ -321,6 +326,7 @@ export class BatchIo {
   #lastPort = -1;
   #lastName: Uint8Array | undefined;
 
+  /** Buffers are allocated on first use ({@linkcode batch}, {@linkcode send}). */
   constructor(m: Mmsg, capacity: number, max: number) {
     this.m = m;
     this.capacity = capacity;
@@ -474,8 +480,13 @@ export class BatchIo {
     datagrams: readonly Uint8Array[],
     from: number,
     dest: (i: number) => { hostname: string; port: number },
+    sameDest = false,
   ): [number, number] {
     const L = this.m.L;
+    if (sameDest && this.#gso) {
+      const r = this.#sendSegmented(fd, datagrams, from, dest(from));
+      if (r !== null) return r;
+    }
     let k = Math.min(this.capacity - 1, datagrams.length - from);
     let bytes = 0;
     for (let j = 0; j < k; j++) bytes += datagrams[from + j].length;
@@ -507,6 +518,83 @@ export class BatchIo {
     let sentBytes = 0;
     for (let j = 0; j < n; j++) sentBytes += datagrams[from + j].length;
     return [n, sentBytes];
+  }
+
+  /** `UDP_SEGMENT` still worth trying (turned off for good by the first failure). */
+  #gso = true;
+  #gmsg: Uint8Array | undefined;
+  #gview: DataView | undefined;
+
+  /** Whether `sendBatch` may use `UDP_SEGMENT` (false once the kernel refused it). */
+  get segmentOffload(): boolean {
+    return this.#gso;
+  }
+
+  /**
+   * Equal-sized datagrams to one destination (the last may be shorter) as one `sendmsg` with
+   * `UDP_SEGMENT`: the kernel cuts the payload into datagrams (GSO), so a run of them costs one
+   * trip through the stack instead of one each. Receivers see ordinary datagrams (unless they
+   * turned on `UDP_GRO` themselves).
+   *
+   * @returns As {@linkcode send}, or null when the run does not qualify or the kernel refused
+   *   `UDP_SEGMENT` (then it is not tried again, and `sendmmsg` reports any real error).
+   */
+  #sendSegmented(
+    fd: number,
+    datagrams: readonly Uint8Array[],
+    from: number,
+    to: { hostname: string; port: number },
+  ): [number, number] | null {
+    const L = this.m.L;
+    const seg = datagrams[from].length;
+    if (seg === 0 || seg * 2 > 65507) return null;
+    const maxK = Math.min(
+      L.maxSegments,
+      Math.floor(65507 / seg),
+      this.capacity - 1,
+      datagrams.length - from,
+    );
+    let k = 1;
+    while (k < maxK && datagrams[from + k].length === seg) k++;
+    if (k < maxK && datagrams[from + k].length > 0 && datagrams[from + k].length < seg) k++;
+    if (k < 2) return null;
+    const name = this.#name(to.hostname, to.port);
+    if (name === null) return null;
+    let total = 0;
+    for (let j = 0; j < k; j++) total += datagrams[from + j].length;
+    this.#ensureSend(total);
+    if (!this.#gmsg) {
+      this.#gmsg = new Uint8Array(this.#alloc(256));
+      const g = this.#gview = new DataView(this.#gmsg.buffer);
+      const at = this.m.addressOf(this.#gmsg.buffer as ArrayBuffer);
+      g.setBigUint64(L.msgName, at + 128n, true);
+      g.setBigUint64(L.msgIov, at + 96n, true);
+      g.setBigUint64(L.msgIovlen, 1n, true);
+      g.setBigUint64(L.msgControl, at + 64n, true);
+      g.setBigUint64(L.msgControllen, BigInt(L.cmsgSpaceU16), true);
+      g.setBigUint64(64, BigInt(L.cmsgLenU16), true);
+      g.setInt32(64 + L.cmsgLevel, L.SOL_UDP, true);
+      g.setInt32(64 + L.cmsgType, L.UDP_SEGMENT, true);
+    }
+    const g = this.#gview!, data = this.#sdata!;
+    let off = 0;
+    for (let j = 0; j < k; j++) {
+      data.set(datagrams[from + j], off);
+      off += datagrams[from + j].length;
+    }
+    this.#gmsg.set(name, 128);
+    g.setUint32(L.msgNamelen, name.length, true);
+    g.setInt32(L.msgFlags, 0, true);
+    g.setUint16(64 + L.cmsgData, seg, true);
+    g.setBigUint64(96, this.#sdataAddr, true);
+    g.setBigUint64(104, BigInt(total), true);
+    const r = this.m.sendmsg(fd, this.#gmsg, L.MSG_DONTWAIT);
+    if (r >= 0) return [k, total];
+    const errno = this.m.errno();
+    if (errno === L.EAGAIN) return [-errno, 0];
+    if (errno === L.EINTR) return [0, 0];
+    this.#gso = false; // EIO, EINVAL, ENOPROTOOPT, ...: this kernel or route cannot segment
+    return null;
   }
 }
 

@@ -272,3 +272,18 @@ Deno.test("sendBatch reports EMSGSIZE like sendTo, with how many datagrams went 
   assert.equal(e.datagramSize, 65508);
   assert.deepEqual((await collect(rx, 2)).got.map((g) => g.data[3]), [1, 2]);
 });
+
+Deno.test("equal-sized datagrams sent as one UDP_SEGMENT run arrive as separate datagrams, a shorter last one too", async () => {
+  using rx = bind({ hostname: "127.0.0.1", port: 0 });
+  using tx = bind({ hostname: "127.0.0.1", port: 0 });
+  // 1 (through Deno's send) + 40 of 100 bytes + one of 37: the 41 after the first qualify for GSO.
+  const msgs = [...Array.from({ length: 41 }, (_, i) => seq(i, 100)), seq(41, 37)];
+  assert.equal(await tx.sendBatch(msgs, rx.addr), 42);
+  assert.equal(tx.bytesSent, 41 * 100 + 37);
+  for (let i = 0; i < msgs.length; i++) {
+    const d = await rx.recvFrom({ timeout: 2000 });
+    assert.deepEqual(d.data, msgs[i], `datagram ${i}`);
+    assert.equal(d.remoteAddr.port, tx.addr.port);
+  }
+  await assert.rejects(rx.recvFrom({ timeout: 50 }), SocketTimeoutError);
+});

@@ -51,6 +51,7 @@ export {
   SocketTimeoutError,
   TcpConnection,
   TcpServer,
+  UdpBatch,
   UdpSocket,
   UnixConnection,
   UnixServer,

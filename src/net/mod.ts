@@ -30,8 +30,15 @@
  */
 export { connect, listen, TcpConnection, TcpServer } from "./tcp.ts";
 export type { TcpConnectOptions, TcpListenOptions } from "./tcp.ts";
-export { bind, UdpSocket } from "./udp.ts";
-export type { Datagram, UdpBindOptions, UdpCallOptions, UdpPeer } from "./udp.ts";
+export { bind, UdpBatch, UdpSocket } from "./udp.ts";
+export type {
+  BatchDatagram,
+  Datagram,
+  UdpBindOptions,
+  UdpCallOptions,
+  UdpPeer,
+  UdpReceiveOptions,
+} from "./udp.ts";
 export { connectUnix, listenUnix, UnixConnection, UnixServer } from "./unix.ts";
 export type { UnixConnectOptions, UnixListenOptions } from "./unix.ts";
 export { serve } from "./serve.ts";

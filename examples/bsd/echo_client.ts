@@ -47,8 +47,8 @@ try {
 
 const recvbuff = new Uint8Array(BUFF_SIZE);
 // Lines stay bytes both ways: the seed sends what fgets read and printf("%s")s the reply raw.
-let pending = new Uint8Array(0);
-let carry = new Uint8Array(0);
+let pending: Uint8Array = new Uint8Array(0);
+let carry: Uint8Array = new Uint8Array(0);
 // fgets(sendbuff, sizeof(sendbuff), stdin) for each line of stdin
 outer: for await (const chunk of Deno.stdin.readable) {
   carry = concat(carry, chunk);

@@ -81,7 +81,7 @@ for (let served = 0; !max || served < max; served++) {
   }
   // TCP is a byte stream: collect bytes until each newline. They stay bytes (the seed's
   // printf("%s") prints them raw); decoding them as text would turn "caf\xe9" into U+FFFD.
-  let pending = new Uint8Array(0);
+  let pending: Uint8Array = new Uint8Array(0);
   session: for (;;) {
     const len = await recv(conn, buff, buff.length, 0);
     if (len <= 0) break; // the seed loops forever here when the client leaves

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { DENO_RUN } from "../examples/_run.ts";
+import { coverageFlags } from "../_coverage.ts";
 import {
   compileSeedProgram,
   findSeeds,
@@ -115,7 +116,14 @@ function start(
 ): Run {
   if (side === "C") return run(binaries.get(name)!, [], { SEED_PORT: String(port) });
   const path = `examples/${side === "bsd" ? "bsd/" : ""}${name}.ts`;
-  return run(Deno.execPath(), [...DENO_RUN, path, "--port", String(port), ...extra]);
+  return run(Deno.execPath(), [
+    ...DENO_RUN,
+    ...coverageFlags(),
+    path,
+    "--port",
+    String(port),
+    ...extra,
+  ]);
 }
 
 /** A free TCP or UDP port on 127.0.0.1 (asked of the system, then released). */

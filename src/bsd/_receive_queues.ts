@@ -84,7 +84,7 @@ export function failReceiveTimeout(call: string, ms: number): never {
   fail(
     call,
     "EAGAIN",
-    `Cannot ${call}: no data settlesWithin SO_RCVTIMEO ${ms} ms`,
+    `Cannot ${call}: no data within SO_RCVTIMEO ${ms} ms`,
     "WSAETIMEDOUT",
   );
 }

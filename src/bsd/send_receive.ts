@@ -200,7 +200,7 @@ async function writeToStream(call: string, e: SocketEntry, data: Uint8Array): Pr
         fail(
           call,
           "EAGAIN",
-          `Cannot ${call}: the write did not finish settlesWithin SO_SNDTIMEO ${e.sendTimeoutMs} ms`,
+          `Cannot ${call}: the write did not finish within SO_SNDTIMEO ${e.sendTimeoutMs} ms`,
           "WSAETIMEDOUT",
         );
       }

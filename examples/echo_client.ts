@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { BufferedReader, connect } from "../mod.ts";
+import { printBytes } from "./_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,5 +36,5 @@ for (;;) {
   await conn.writeAll(line);
   if (new TextDecoder().decode(line) === "exit\n") break;
   const echo = await replies.readUntil(NL);
-  console.log(`client received:${new TextDecoder().decode(echo).replace(/\n$/, "")}`);
+  printBytes("client received:", echo); // the bytes as received, newline included
 }

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { BufferedReader, listen } from "../mod.ts";
+import { printBytes } from "./_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,10 @@ const max = Number(values["max-clients"]);
 const NL = new Uint8Array([10]);
 
 await using server = listen({ hostname: values.host, port: Number(values.port), backlog: 20 });
-console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
+// Only a port the system chose is announced: with a fixed port, print what the seed prints.
+if (Number(values.port) === 0) {
+  console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
+}
 let served = 0;
 for await (const conn of server) {
   const lines = new BufferedReader(conn, { limit: 1024 });
@@ -35,9 +39,8 @@ for await (const conn of server) {
       } catch {
         break; // end of stream (with or without a last partial line) or an over-long line
       }
-      const text = new TextDecoder().decode(line);
-      if (text === "exit\n") break;
-      console.log(`server received:${text.replace(/\n$/, "")}`);
+      if (new TextDecoder().decode(line) === "exit\n") break;
+      printBytes("server received:", line); // the bytes as received, newline included
       await conn.writeAll(line);
     }
   } finally {

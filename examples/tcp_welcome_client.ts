@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { connect } from "../mod.ts";
+import { cString, printBytes } from "./_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +29,7 @@ console.log(`connect to server: ${client.remoteAddr.hostname} successfull `);
 const buf = new Uint8Array(1024);
 const n = await client.read(buf, { timeout: 10_000 });
 if (n) {
-  const text = new TextDecoder().decode(buf.subarray(0, n)).split("\0")[0];
-  console.log(`    receive data from server: ${text} `);
+  printBytes("    receive data from server: ", cString(buf.subarray(0, n)), " \n"); // printf("%s"): the bytes up to the NUL
 }
 await client.writeAll(new TextEncoder().encode("Hello\0"));
 console.log("    send hello to server successful ");

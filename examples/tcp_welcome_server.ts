@@ -14,6 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { listen } from "../mod.ts";
+import { cString, printBytes } from "./_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,10 @@ const { values } = parseArgs({
 const maxClients = Number(values["max-clients"]);
 
 await using server = listen({ hostname: values.host, port: Number(values.port), backlog: 5 });
-console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
+// Only a port the system chose is announced: with a fixed port, print what the seed prints.
+if (Number(values.port) === 0) {
+  console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
+}
 console.log("Server start...");
 
 let served = 0;
@@ -39,8 +43,7 @@ for await (const client of server) {
     const n = await client.read(buf, { timeout: 10_000 });
     if (n) {
       // The message is a C string: print up to its NUL, as printf("%s") does.
-      const text = new TextDecoder().decode(buf.subarray(0, n)).split("\0")[0];
-      console.log(`    receive data from client: ${text} `);
+      printBytes("    receive data from client: ", cString(buf.subarray(0, n)), " \n"); // printf("%s"): the bytes up to the NUL
     }
   } catch (e) {
     console.log(`    client error: ${(e as Error).message}`);

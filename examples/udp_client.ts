@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { bind } from "../mod.ts";
+import { cString, printBytes } from "./_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +25,7 @@ await sock.sendTo(new TextEncoder().encode("Hello! I am a client.\0"), server);
 console.log("sendto( ) succeeded.");
 try {
   const { data } = await sock.recvFrom({ timeout: Number(values.timeout) });
-  console.log(`recvfrom( ):${new TextDecoder().decode(data).split("\0")[0]}`);
+  printBytes("recvfrom( ):", cString(data), "\n"); // printf("%s"): the bytes up to the NUL
   console.log("-----");
 } catch (e) {
   console.log(`recvfrom( )Failed.: ${(e as Error).message}`);

@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { bind } from "../mod.ts";
+import { cString, printBytes } from "./_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -21,14 +22,15 @@ const { values } = parseArgs({
 const count = Number(values.count);
 
 using sock = bind({ hostname: values.host, port: Number(values.port) });
-console.log(`listening on ${sock.addr.hostname}:${sock.addr.port}`);
+// Only a port the system chose is announced: with a fixed port, print what the seed prints.
+if (Number(values.port) === 0) console.log(`listening on ${sock.addr.hostname}:${sock.addr.port}`);
 console.log("  Server start ... \n");
 const reply = new TextEncoder().encode("Hello! I am a server.\0");
 let seen = 0;
 for await (const { data, remoteAddr } of sock) {
   if (data.length === 0) continue; // the seed skips empty datagrams
   console.log("\n-----");
-  console.log(`  recvfrom( ): ${new TextDecoder().decode(data).split("\0")[0]}`);
+  printBytes("  recvfrom( ): ", cString(data), "\n"); // printf("%s"): the bytes up to the NUL
   console.log(`  Accepted client IP:[${remoteAddr.hostname}],port:[${remoteAddr.port}]`);
   try {
     await sock.sendTo(reply, remoteAddr);

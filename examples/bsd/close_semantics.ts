@@ -51,7 +51,7 @@ import {
   SOL_SOCKET,
   WSAGetLastError,
 } from "../../src/bsd/mod.ts";
-import type { linger } from "../../src/bsd/socket.ts";
+import type { linger } from "../../src/bsd/structs.ts";
 
 const { values } = parseArgs({
   options: {

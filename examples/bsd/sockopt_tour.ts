@@ -51,7 +51,7 @@ import {
   TCP_NODELAY,
   WSAGetLastError,
 } from "../../src/bsd/mod.ts";
-import type { linger, OptionValue } from "../../src/bsd/socket.ts";
+import type { linger, OptionValue } from "../../src/bsd/structs.ts";
 
 const { values } = parseArgs({
   options: {

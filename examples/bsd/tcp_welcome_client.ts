@@ -27,6 +27,7 @@ import {
   WSAGetLastError,
   WSAStartup,
 } from "../../src/bsd/mod.ts";
+import { cString, printBytes } from "../_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -67,8 +68,7 @@ try {
 const buf = new Uint8Array(1024);
 const n = await recv(ClientSocket, buf, buf.length, 0);
 if (n > 0) {
-  const text = new TextDecoder().decode(buf.subarray(0, n)).split("\0")[0];
-  console.log(`    receive data from server: ${text} `);
+  printBytes("    receive data from server: ", cString(buf.subarray(0, n)), " \n"); // printf("%s"): the bytes up to the NUL
 }
 
 // step 6: 也可以向服务器发送数据 ("Hello" and its NUL: strlen(data) + 1)

@@ -32,6 +32,7 @@ import {
   WSAGetLastError,
   WSAStartup,
 } from "../../src/bsd/mod.ts";
+import { cString, printBytes } from "../_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +80,10 @@ try {
   Deno.exit(1);
 }
 getsockname(ServerSocket, ServerAddr);
-console.log(`listening on ${inet_ntoa(ServerAddr.sin_addr)}:${ntohs(ServerAddr.sin_port)}`);
+// Only a port the system chose is announced: with a fixed port, print what the seed prints.
+if (Number(values.port) === 0) {
+  console.log(`listening on ${inet_ntoa(ServerAddr.sin_addr)}:${ntohs(ServerAddr.sin_port)}`);
+}
 console.log("Server start...");
 
 // step 6: 随时准备接受远程连接请求 (accept clients, one after another)
@@ -100,8 +104,7 @@ while (!maxClients || served++ < maxClients) {
       // 接受远程主机发来的消息 (receive one message)
       const n = await recv(SocketClient, buf, buf.length, 0);
       if (n > 0) {
-        const text = new TextDecoder().decode(buf.subarray(0, n)).split("\0")[0];
-        console.log(`    receive data from client: ${text} `);
+        printBytes("    receive data from client: ", cString(buf.subarray(0, n)), " \n"); // printf("%s"): the bytes up to the NUL
       }
     } catch (e) {
       console.log(`    client error ${WSAGetLastError()}: ${(e as Error).message}`);

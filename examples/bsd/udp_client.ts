@@ -28,6 +28,7 @@ import {
   WSAGetLastError,
   WSAStartup,
 } from "../../src/bsd/mod.ts";
+import { cString, printBytes } from "../_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -74,9 +75,7 @@ recv_buf.fill(0);
 try {
   const iRecv = await recvfrom(sClient, recv_buf, recv_buf.length, 0, ser);
   if (iRecv > 0) {
-    console.log(
-      `recvfrom( ):${new TextDecoder().decode(recv_buf.subarray(0, iRecv)).split("\0")[0]}`,
-    );
+    printBytes("recvfrom( ):", cString(recv_buf.subarray(0, iRecv)), "\n"); // printf("%s"): the bytes up to the NUL
     console.log("-----");
   }
 } catch {

@@ -28,6 +28,7 @@ import {
   WSAGetLastError,
   WSAStartup,
 } from "../../src/bsd/mod.ts";
+import { cString, printBytes } from "../_print.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +71,10 @@ try {
   Deno.exit(1);
 }
 getsockname(sSocket, ser);
-console.log(`listening on ${inet_ntoa(ser.sin_addr)}:${ntohs(ser.sin_port)}`);
+// Only a port the system chose is announced: with a fixed port, print what the seed prints.
+if (Number(values.port) === 0) {
+  console.log(`listening on ${inet_ntoa(ser.sin_addr)}:${ntohs(ser.sin_port)}`);
+}
 // 服务器开始运行
 console.log("  Server start ... \n");
 
@@ -89,9 +93,7 @@ while (!count || seen < count) {
   seen++;
   // 输出接收到的数据, 客户IP地址和端口号
   console.log("\n-----");
-  console.log(
-    `  recvfrom( ): ${new TextDecoder().decode(recv_buf.subarray(0, iRecv)).split("\0")[0]}`,
-  );
+  printBytes("  recvfrom( ): ", cString(recv_buf.subarray(0, iRecv)), "\n"); // printf("%s"): the bytes up to the NUL
   console.log(`  Accepted client IP:[${inet_ntoa(cli.sin_addr)}],port:[${ntohs(cli.sin_port)}]`);
   // 给客户发送信息
   try {

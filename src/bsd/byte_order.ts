@@ -69,8 +69,9 @@ function swap64(fn: string, x: bigint): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htons } from "./byte_order.ts";
- * console.assert(htons(5000) === 0x8813); // 5000 = 0x1388
+ * assert.equal(htons(5000), 0x8813); // 5000 = 0x1388
  * ```
  */
 export function htons(hostshort: number): number {
@@ -88,8 +89,9 @@ export function htons(hostshort: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htons, ntohs } from "./byte_order.ts";
- * console.assert(ntohs(htons(5000)) === 5000);
+ * assert.equal(ntohs(htons(5000)), 5000);
  * ```
  */
 export function ntohs(netshort: number): number {
@@ -108,9 +110,10 @@ export function ntohs(netshort: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htonl } from "./byte_order.ts";
- * console.assert(htonl(0x7f000001) === 0x0100007f);
- * console.assert(htonl(-1) === 0xffffffff);
+ * assert.equal(htonl(0x7f000001), 0x0100007f);
+ * assert.equal(htonl(-1), 0xffffffff);
  * ```
  */
 export function htonl(hostlong: number): number {
@@ -128,8 +131,9 @@ export function htonl(hostlong: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntohl } from "./byte_order.ts";
- * console.assert(ntohl(0x0100007f) === 0x7f000001);
+ * assert.equal(ntohl(0x0100007f), 0x7f000001);
  * ```
  */
 export function ntohl(netlong: number): number {
@@ -149,8 +153,9 @@ export function ntohl(netlong: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htonll } from "./byte_order.ts";
- * console.assert(htonll(0x0102030405060708n) === 0x0807060504030201n);
+ * assert.equal(htonll(0x0102030405060708n), 0x0807060504030201n);
  * ```
  */
 export function htonll(hostlonglong: bigint): bigint {
@@ -169,8 +174,9 @@ export function htonll(hostlonglong: bigint): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { htonll, ntohll } from "./byte_order.ts";
- * console.assert(ntohll(htonll(123456789n)) === 123456789n);
+ * assert.equal(ntohll(htonll(123456789n)), 123456789n);
  * ```
  */
 export function ntohll(netlonglong: bigint): bigint {

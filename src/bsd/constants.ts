@@ -92,7 +92,7 @@ export const SO_SNDTIMEO = 21;
 /** `SO_ACCEPTCONN` (30): read-only, 1 on a listening socket. */
 export const SO_ACCEPTCONN = 30;
 /** Winsock's `SO_DONTLINGER` (`~SO_LINGER`): TRUE turns linger off; FALSE turns it on with the recorded `l_linger`. */
-export const SO_DONTLINGER = ~SO_LINGER;
+export const SO_DONTLINGER: number = ~SO_LINGER;
 /** Winsock's `SO_CONDITIONAL_ACCEPT` (0x3002): Windows only; refused here with `ENOPROTOOPT`. */
 export const SO_CONDITIONAL_ACCEPT = 0x3002;
 
@@ -111,9 +111,9 @@ export const MSG_WAITALL = 0x100;
 /** `SOMAXCONN`: the largest `listen` backlog (Linux's default since 5.4). */
 export const SOMAXCONN = 4096;
 /** `INVALID_SOCKET`: what C's `socket()`/`accept()` return on failure. */
-export const INVALID_SOCKET = -1;
+export const INVALID_SOCKET: number = -1;
 /** `SOCKET_ERROR` (-1): what the C calls return on failure. */
-export const SOCKET_ERROR = -1;
+export const SOCKET_ERROR: number = -1;
 
 /** `FIONBIO` (0x5421 on Linux): `ioctlsocket`/`ioctl` request to set non-blocking mode. */
 export const FIONBIO = 0x5421;
@@ -157,8 +157,9 @@ export function MAKEWORD(low: number, high: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOBYTE, MAKEWORD } from "./constants.ts";
- * console.assert(LOBYTE(MAKEWORD(2, 1)) === 2);
+ * assert.equal(LOBYTE(MAKEWORD(2, 1)), 2);
  * ```
  */
 export function LOBYTE(w: number): number {
@@ -173,8 +174,9 @@ export function LOBYTE(w: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HIBYTE, MAKEWORD } from "./constants.ts";
- * console.assert(HIBYTE(MAKEWORD(2, 1)) === 1);
+ * assert.equal(HIBYTE(MAKEWORD(2, 1)), 1);
  * ```
  */
 export function HIBYTE(w: number): number {

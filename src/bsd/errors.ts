@@ -84,6 +84,8 @@ export class BsdError extends Error implements BsdErrorFields {
   wsaName: string;
 
   /**
+   * Makes the error of a failed call, with the errno and Winsock fields filled in from `code`.
+   *
    * @param call The call that failed.
    * @param code An errno name (`"EBADF"`) or a Winsock-only name (`"WSANOTINITIALISED"`).
    * @param message The message (starts with the failed action).
@@ -258,9 +260,21 @@ export function strerror(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { perror, WSASetLastError } from "./errors.ts";
- * WSASetLastError(0);
- * perror("bind"); // bind: Success
+ * const printed: string[] = [];
+ * const original = console.error;
+ * console.error = (line: string) => printed.push(line);
+ * try {
+ *   WSASetLastError(10048);
+ *   perror("bind");
+ *   WSASetLastError(0);
+ *   perror("bind");
+ * } finally {
+ *   console.error = original;
+ * }
+ * assert.match(printed[0], /^bind: EADDRINUSE \(errno 98 \/ WSAEADDRINUSE 10048\): /);
+ * assert.equal(printed[1], "bind: Success");
  * ```
  */
 export function perror(s: string): void {

@@ -73,11 +73,12 @@ function requireText(fn: string, text: unknown): asserts text is string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET, AF_INET6, inet_pton } from "./inet.ts";
- * console.assert(inet_pton(AF_INET, "127.0.0.1")?.join(".") === "127.0.0.1");
- * console.assert(inet_pton(AF_INET, "127.1") === null); // short forms are for inet_aton only
- * console.assert(inet_pton(AF_INET, "010.0.0.1") === null); // no leading zeros
- * console.assert(inet_pton(AF_INET6, "::1")?.[15] === 1);
+ * assert.equal(inet_pton(AF_INET, "127.0.0.1")?.join("."), "127.0.0.1");
+ * assert.equal(inet_pton(AF_INET, "127.1"), null); // short forms are for inet_aton only
+ * assert.equal(inet_pton(AF_INET, "010.0.0.1"), null); // no leading zeros
+ * assert.equal(inet_pton(AF_INET6, "::1")?.[15], 1);
  * ```
  */
 export function inet_pton(af: number, text: string): Uint8Array | null {
@@ -114,11 +115,12 @@ export function inet_pton(af: number, text: string): Uint8Array | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AF_INET, AF_INET6, inet_ntop, inet_pton } from "./inet.ts";
- * console.assert(inet_ntop(AF_INET, new Uint8Array([202, 119, 9, 199])) === "202.119.9.199");
+ * assert.equal(inet_ntop(AF_INET, new Uint8Array([202, 119, 9, 199])), "202.119.9.199");
  * const v6 = inet_pton(AF_INET6, "2001:DB8:0:0:1:0:0:1")!;
- * console.assert(inet_ntop(AF_INET6, v6) === "2001:db8::1:0:0:1");
- * console.assert(inet_ntop(AF_INET6, inet_pton(AF_INET6, "::FFFF:7F00:1")!) === "::ffff:127.0.0.1");
+ * assert.equal(inet_ntop(AF_INET6, v6), "2001:db8::1:0:0:1");
+ * assert.equal(inet_ntop(AF_INET6, inet_pton(AF_INET6, "::FFFF:7F00:1")!), "::ffff:127.0.0.1");
  * ```
  */
 export function inet_ntop(af: number, bytes: Uint8Array): string {
@@ -153,12 +155,13 @@ export function inet_ntop(af: number, bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inet_aton } from "./inet.ts";
- * console.assert(inet_aton("127.1")?.join(".") === "127.0.0.1");
- * console.assert(inet_aton("010.0.0.1")?.join(".") === "8.0.0.1"); // octal!
- * console.assert(inet_aton("0x7f.1")?.join(".") === "127.0.0.1");
- * console.assert(inet_aton("1.2.3.4 junk")?.join(".") === "1.2.3.4"); // glibc ignores the rest
- * console.assert(inet_aton("256.1.1.1") === null);
+ * assert.equal(inet_aton("127.1")?.join("."), "127.0.0.1");
+ * assert.equal(inet_aton("010.0.0.1")?.join("."), "8.0.0.1"); // octal!
+ * assert.equal(inet_aton("0x7f.1")?.join("."), "127.0.0.1");
+ * assert.equal(inet_aton("1.2.3.4 junk")?.join("."), "1.2.3.4"); // glibc ignores the rest
+ * assert.equal(inet_aton("256.1.1.1"), null);
  * ```
  */
 export function inet_aton(text: string): Uint8Array | null {
@@ -185,12 +188,13 @@ const ADDR4 = new Uint8Array(4);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inet_addr, INADDR_NONE } from "./inet.ts";
  * import { htonl } from "./byte_order.ts";
- * console.assert(inet_addr("127.0.0.1") === htonl(0x7f000001));
- * console.assert(inet_addr("202.119.9.199") === 0xc70977ca);
- * console.assert(inet_addr("256.1.1.1") === INADDR_NONE);
- * console.assert(inet_addr("255.255.255.255") === INADDR_NONE); // the ambiguity
+ * assert.equal(inet_addr("127.0.0.1"), htonl(0x7f000001));
+ * assert.equal(inet_addr("202.119.9.199"), 0xc70977ca);
+ * assert.equal(inet_addr("256.1.1.1"), INADDR_NONE);
+ * assert.equal(inet_addr("255.255.255.255"), INADDR_NONE); // the ambiguity
  * ```
  */
 export function inet_addr(text: string): number {
@@ -215,11 +219,13 @@ export function inet_addr(text: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { INADDR_NONE, inet_addr, inetAddrMany } from "./inet.ts";
  * const got = inetAddrMany(["127.0.0.1", "10.1", "0x7f.1", "bogus"]);
- * console.assert(got[0] === inet_addr("127.0.0.1"));
- * console.assert(got[1] === inet_addr("10.1") && got[2] === inet_addr("0x7f.1"));
- * console.assert(got[3] === INADDR_NONE);
+ * assert.equal(got[0], inet_addr("127.0.0.1"));
+ * assert.equal(got[1], inet_addr("10.1"));
+ * assert.equal(got[2], inet_addr("0x7f.1"));
+ * assert.equal(got[3], INADDR_NONE);
  * ```
  */
 export function inetAddrMany(
@@ -263,9 +269,10 @@ function sAddrBytes(fn: string, addr: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inet_addr, inet_ntoa } from "./inet.ts";
- * console.assert(inet_ntoa(inet_addr("202.119.9.199")) === "202.119.9.199");
- * console.assert(inet_ntoa(new Uint8Array([127, 0, 0, 1])) === "127.0.0.1");
+ * assert.equal(inet_ntoa(inet_addr("202.119.9.199")), "202.119.9.199");
+ * assert.equal(inet_ntoa(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
  * ```
  */
 export function inet_ntoa(addr: number | Uint8Array | InAddr): string {
@@ -331,13 +338,15 @@ function checkWord(v: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InAddr, inet_addr } from "./inet.ts";
  * const addr = new InAddr();
  * addr.S_un.S_addr = inet_addr("202.119.9.199");
- * console.assert(addr.S_un.S_un_b.s_b1 === 202 && addr.s_impno === 199);
- * console.assert(addr.S_un.S_un_w.s_w1 === 0x77ca); // 119 * 256 + 202, little-endian
+ * assert.equal(addr.S_un.S_un_b.s_b1, 202);
+ * assert.equal(addr.s_impno, 199);
+ * assert.equal(addr.S_un.S_un_w.s_w1, 0x77ca); // 119 * 256 + 202, little-endian
  * addr.S_un.S_un_b.s_b4 = 1;
- * console.assert(addr.toString() === "202.119.9.1");
+ * assert.equal(addr.toString(), "202.119.9.1");
  * ```
  */
 export class InAddr {

@@ -32,6 +32,9 @@ import {
   type ReverseLookupOptions,
 } from "../resolve/resolve.ts";
 import { inet_pton } from "./inet.ts";
+
+/** The option and result types of {@linkcode getaddrinfo} and {@linkcode getnameinfo}. */
+export type { LookupOptions, ResolvedAddress, ReverseLookupOptions };
 import { recordError } from "./errors.ts";
 import { checkStarted } from "./winsock.ts";
 

@@ -176,8 +176,12 @@ export function onLastCleanup(hook: () => Promise<void>): void {
  *
  * @example
  * ```ts
- * import { resetWinsock } from "./winsock.ts";
+ * import assert from "node:assert/strict";
+ * import { checkStarted, resetWinsock, setWinsockRules } from "./winsock.ts";
+ * setWinsockRules("winsock"); // now every call needs WSAStartup first
+ * assert.throws(() => checkStarted("socket"), { code: "WSANOTINITIALISED" });
  * resetWinsock();
+ * checkStarted("socket"); // POSIX rules again: no WSAStartup needed
  * ```
  */
 export function resetWinsock(): void {

@@ -55,7 +55,7 @@ Deno.test("denoAddrKey reads hostnames with the core's inet_pton and keeps non-a
   }
 });
 
-Deno.test("fd discovery matches ss for listener, connected, accepted, IPv6 and dual-stack sockets", async () => {
+Deno.test("fd discovery matches ss for listener, connected, accepted, IPv6 and dual-stack sockets (FFI-05)", async () => {
   using l4 = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   using c4 = await Deno.connect({ hostname: "127.0.0.1", port: l4.addr.port });
   using s4 = await l4.accept();
@@ -103,7 +103,7 @@ Deno.test("fd discovery matches ss for listener, connected, accepted, IPv6 and d
   assert.equal(resolveSocket(l4).listening, true);
 });
 
-Deno.test("fifty connections sharing one local port each get their own descriptor", async () => {
+Deno.test("fifty connections sharing one local port each get their own descriptor (FFI-05)", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const clients: Deno.Conn[] = [];
   const servers: Deno.Conn[] = [];
@@ -129,7 +129,7 @@ Deno.test("fifty connections sharing one local port each get their own descripto
   }
 });
 
-Deno.test("UDP and Unix sockets are found too", async () => {
+Deno.test("UDP and Unix sockets are found too (FFI-05)", async () => {
   const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
   const dir = await Deno.makeTempDir();
   const path = `${dir}/s.sock`;
@@ -160,7 +160,7 @@ Deno.test("a socket closed before its first lookup is not found rather than mist
   );
 });
 
-Deno.test("concurrent option calls racing a close either succeed or throw a typed error", async () => {
+Deno.test("concurrent option calls racing a close either succeed or throw a typed error (FFI-11)", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const a = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   using _as = await l.accept();
@@ -204,7 +204,7 @@ Deno.test("a cached descriptor is re-validated without probing or sweeping again
   assert.ok(performance.now() - t < 1000);
 });
 
-Deno.test("without --allow-ffi, mod.ts imports and non-FFI parts work, and option calls name the flag", async () => {
+Deno.test("without --allow-ffi, mod.ts imports and non-FFI parts work, and option calls name the flag (FFI-09)", async () => {
   const code = `
     import * as sk from ${JSON.stringify(new URL("../../mod.ts", import.meta.url).href)};
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -270,7 +270,7 @@ Deno.test("a connection opened after a sweep is found on a likely number without
   });
 });
 
-Deno.test("a number reused by a fresh connection is reported stale for the old one, found for the new one, and the new socket is left untouched", async () => {
+Deno.test("a number reused by a fresh connection is reported stale for the old one, found for the new one, and the new socket is left untouched (FFI-04)", async () => {
   const { reused } = await probeReport();
   assert.equal(reused.fdB, reused.fdA, "B landed on A's old number");
   assert.equal(reused.sweeps, 0, "found without a sweep");
@@ -278,7 +278,7 @@ Deno.test("a number reused by a fresh connection is reported stale for the old o
   assert.ok(reused.newUntouched, "B's keepalive is as it was");
 });
 
-Deno.test("a closed descriptor reports closed, and markClosed stops calls before libc", async () => {
+Deno.test("a closed descriptor reports closed, and markClosed stops calls before libc (FFI-01)", async () => {
   const { closed } = await probeReport();
   assert.match(closed.first, /^closed:\d+$/);
   assert.equal(closed.afterMark, "closed:-1");

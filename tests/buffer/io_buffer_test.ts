@@ -55,7 +55,7 @@ Deno.test("the allocator gives at least the size asked for and never overlapping
   for (const [p] of ptrs) assertEquals(memFree(p), 0);
 });
 
-Deno.test("the allocator returns OUT_OF_MEMORY past maximumMemory and stays usable", () => {
+Deno.test("the allocator returns OUT_OF_MEMORY past maximumMemory and stays usable (BUF-08)", () => {
   assertEquals(memAlloc(1 << 30), Status.OUT_OF_MEMORY);
   assertEquals(memAlloc(-1), Status.BAD_ARGUMENT);
   const p = memAlloc(64);
@@ -129,7 +129,7 @@ Deno.test("IOBuffer mirrors every CNetIOBuffer operation", () => {
   assertEquals(dec(d.toBytes()), "Hello");
 });
 
-Deno.test("IOBuffer throws BufferOverflowError and keeps its content when a write does not fit", () => {
+Deno.test("IOBuffer throws BufferOverflowError and keeps its content when a write does not fit (BUF-01)", () => {
   using b = new IOBuffer({ maxCapacity: 1024 });
   b.append(new Uint8Array(1000).fill(7));
   const err = assertThrows(() => b.append(new Uint8Array(30)), BufferOverflowError);
@@ -144,7 +144,7 @@ Deno.test("IOBuffer throws BufferOverflowError and keeps its content when a writ
   assertThrows(() => b.reserve(-1), RangeError);
 });
 
-Deno.test("IOBuffer grows in powers of two from 64 bytes and never above its maximum", () => {
+Deno.test("IOBuffer grows in powers of two from 64 bytes and never above its maximum (BUF-02)", () => {
   using b = new IOBuffer({ maxCapacity: 5000 });
   const caps: number[] = [];
   for (const n of [1, 64, 128, 1000, 2000, 1807]) {
@@ -155,7 +155,7 @@ Deno.test("IOBuffer grows in powers of two from 64 bytes and never above its max
   assertEquals(b.length, 5000);
 });
 
-Deno.test("IOBuffer with max 0 and max 1 accepts empty writes, one byte, and rejects two", () => {
+Deno.test("IOBuffer with max 0 and max 1 accepts empty writes, one byte, and rejects two (BUF-09)", () => {
   using z = new IOBuffer({ maxCapacity: 0 });
   z.append(new Uint8Array(0));
   assertThrows(() => z.append(new Uint8Array(1)), BufferOverflowError);
@@ -167,7 +167,7 @@ Deno.test("IOBuffer with max 0 and max 1 accepts empty writes, one byte, and rej
   assertThrows(() => new IOBuffer({ maxCapacity: 10, initialCapacity: 11 }), RangeError);
 });
 
-Deno.test("IOBuffer consume and compact move unread bytes to the front unchanged", () => {
+Deno.test("IOBuffer consume and compact move unread bytes to the front unchanged (BUF-06)", () => {
   using b = new IOBuffer();
   const data = Uint8Array.from({ length: 100 }, (_, i) => i);
   b.append(data);
@@ -178,7 +178,7 @@ Deno.test("IOBuffer consume and compact move unread bytes to the front unchanged
   assertEquals(b.length, 40);
 });
 
-Deno.test("IOBuffer integer reads need enough bytes and leave the cursor alone otherwise", () => {
+Deno.test("IOBuffer integer reads need enough bytes and leave the cursor alone otherwise (BUF-05)", () => {
   using b = IOBuffer.from(new Uint8Array([0xff, 0xff, 0xff]));
   assertThrows(() => b.readUint32(), RangeError);
   assertEquals(b.length, 3);
@@ -194,7 +194,7 @@ Deno.test("IOBuffer integer reads need enough bytes and leave the cursor alone o
   }));
 });
 
-Deno.test("IOBuffer never hands out a stale view after Wasm memory grows", () => {
+Deno.test("IOBuffer never hands out a stale view after Wasm memory grows (BUF-07)", () => {
   using a = IOBuffer.from(enc("keep me"));
   const old = a.view();
   // A block as large as all of today's memory cannot fit in it: memory.grow must run.

@@ -7,6 +7,7 @@
  */
 
 import type { CommandWrap } from "../_local_dns.ts";
+import { coverageFlags } from "../_coverage.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const td = new TextDecoder();
@@ -165,7 +166,7 @@ export const DENO_RUN = [
  * @param args Its arguments.
  */
 export function example(name: string, args: string[] = [], options: SpawnOptions = {}): Child {
-  return spawn("deno", [...DENO_RUN, `examples/${name}.ts`, ...args], options);
+  return spawn("deno", [...DENO_RUN, ...coverageFlags(), `examples/${name}.ts`, ...args], options);
 }
 
 /** Start a server example with `--port 0` and wait for its "listening on HOST:PORT" line. */

@@ -126,7 +126,7 @@ async function vanishScenario(mode: "keepalive" | "usertimeout"): Promise<[strin
 }
 
 Deno.test({
-  name: "keepalive 1/1/2 turns a silently vanished peer into TimedOut within seconds",
+  name: "keepalive 1/1/2 turns a silently vanished peer into TimedOut within seconds (OPT-02)",
   ignore: skip,
   sanitizeResources: false,
   fn: async () => {
@@ -137,7 +137,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "TCP_USER_TIMEOUT 2000 turns unacknowledged data to a vanished peer into TimedOut",
+  name: "TCP_USER_TIMEOUT 2000 turns unacknowledged data to a vanished peer into TimedOut (OPT-04)",
   ignore: skip,
   sanitizeResources: false,
   fn: async () => {

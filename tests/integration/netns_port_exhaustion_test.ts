@@ -56,7 +56,7 @@ console.log(JSON.stringify({
 Deno.exit(0);
 `;
 
-Deno.test("running out of ephemeral ports gives a typed AddrNotAvailable (WSAEADDRNOTAVAIL), and a freed port is used again", async (t) => {
+Deno.test("running out of ephemeral ports gives a typed AddrNotAvailable (WSAEADDRNOTAVAIL), and a freed port is used again (RES-03)", async (t) => {
   const why = await netnsUnavailable();
   if (why) {
     console.log(skipNote("port exhaustion test", why));

@@ -68,7 +68,7 @@ Deno.test("python sees ECONNRESET after abortConnection", async () => {
   assert.equal(verdict, "ECONNRESET 10");
 });
 
-Deno.test("python sees ECONNRESET after closeSocket with linger 0", async () => {
+Deno.test("python sees ECONNRESET after closeSocket with linger 0 (OPT-08)", async () => {
   const verdict = await withPythonPeer(async (conn) => {
     setSocketOptions(conn, { linger: 0 });
     await new Promise((r) => setTimeout(r, 20));
@@ -113,7 +113,7 @@ time.sleep(30)  # killed before this ends
 `;
 
 for (const mode of ["read-all", "unread"] as const) {
-  Deno.test(`a peer killed with SIGKILL mid-stream ends with ${mode === "unread" ? "RST" : "FIN"} (${mode}), as endReason reports`, async () => {
+  Deno.test(`a peer killed with SIGKILL mid-stream ends with ${mode === "unread" ? "RST" : "FIN"} (${mode}), as endReason reports (TCP-16)`, async () => {
     const child = new Deno.Command("python3", {
       args: ["-c", VICTIM, mode],
       stdout: "piped",

@@ -8,7 +8,7 @@ async function ss(args: string[], port: number): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-Deno.test("ss -tnoi shows the keepalive timer set through setSocketOptions", async () => {
+Deno.test("ss -tnoi shows the keepalive timer set through setSocketOptions (OPT-01)", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   using c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   using _s = await l.accept();
@@ -24,7 +24,7 @@ Deno.test("ss -tnoi shows the keepalive timer set through setSocketOptions", asy
   assert.equal(row.trim().split(/\s+/)[5].split(":")[0], "02", "tr = 02 (keepalive timer)");
 });
 
-Deno.test("ss -tnm shows the buffer sizes the report says were applied", async () => {
+Deno.test("ss -tnm shows the buffer sizes the report says were applied (OPT-05)", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   using c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   using _s = await l.accept();
@@ -35,7 +35,7 @@ Deno.test("ss -tnm shows the buffer sizes the report says were applied", async (
   assert.equal(r.receiveBufferSize!.applied, 131072);
 });
 
-Deno.test("ss -tan shows LISTEN, ESTAB and the CLOSE-WAIT left by a peer's FIN", async () => {
+Deno.test("ss -tan shows LISTEN, ESTAB and the CLOSE-WAIT left by a peer's FIN (TCP-01)", async () => {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const c = await Deno.connect({ hostname: "127.0.0.1", port: l.addr.port });
   using s = await l.accept();
@@ -47,7 +47,7 @@ Deno.test("ss -tan shows LISTEN, ESTAB and the CLOSE-WAIT left by a peer's FIN",
   assert.match(await ss(["-tanH"], port), /^CLOSE-WAIT/m);
 });
 
-Deno.test("two reusePort listeners show as two LISTEN rows and cannot be told apart by address", async () => {
+Deno.test("two reusePort listeners show as two LISTEN rows and cannot be told apart by address (OPT-09)", async () => {
   using a = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
   using b = Deno.listen({ hostname: "127.0.0.1", port: a.addr.port, reusePort: true });
   const rows = (await ss(["-ltnH"], a.addr.port)).trim().split("\n").filter((x) => x);

@@ -8,7 +8,7 @@ import framedEcho, { peak, SPEC } from "../stress/_framed_echo_handler.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-Deno.test("serve never runs more than maxConnections handlers under a burst of 60 clients", async () => {
+Deno.test("serve never runs more than maxConnections handlers under a burst of 60 clients (RES-05)", async () => {
   let running = 0, most = 0, drops = 0;
   const release: (() => void)[] = [];
   await using server = serve(async (conn) => {
@@ -83,7 +83,7 @@ Deno.test("serve idleTimeout closes a silent connection while a chatty one keeps
   assert.equal(errors[0].operation, "idle");
 });
 
-Deno.test("a framed echo server whose client never reads stalls on backpressure with bounded buffers", async () => {
+Deno.test("a framed echo server whose client never reads stalls on backpressure with bounded buffers (TCP-12)", async () => {
   peak.buffered = 0;
   const errors: unknown[] = [];
   await using server = serve(framedEcho, {

@@ -35,7 +35,7 @@ Deno.test("TcpConnection works over IPv6 loopback", async () => {
   assert.deepEqual(await s.readFull(new Uint8Array(2)), new Uint8Array([1, 2]));
 });
 
-Deno.test("half-close delivers every byte then EOF, and the other direction still works", async () => {
+Deno.test("half-close delivers every byte then EOF, and the other direction still works (TCP-01)", async () => {
   await using server = listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = server.accept();
   await using c = await connect({ port: server.addr.port });
@@ -68,7 +68,7 @@ Deno.test("a read timeout rejects with TimedOut and the next read still gets the
   assert.equal(c.bytesRead, 4);
 });
 
-Deno.test("an idle timeout closes a silent connection and reports TimedOut", async () => {
+Deno.test("an idle timeout closes a silent connection and reports TimedOut (TCP-11)", async () => {
   await using server = listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = server.accept();
   await using c = await connect({ port: server.addr.port, idleTimeout: 80 });
@@ -81,7 +81,7 @@ Deno.test("an idle timeout closes a silent connection and reports TimedOut", asy
   assert.equal(await s.read(new Uint8Array(4), { timeout: 2000 }), null);
 });
 
-Deno.test("traffic keeps an idle timeout from firing; 0 disables it", async () => {
+Deno.test("traffic keeps an idle timeout from firing; 0 disables it (TCP-11)", async () => {
   await using server = listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = server.accept();
   await using c = await connect({ port: server.addr.port, idleTimeout: 500 });
@@ -99,7 +99,7 @@ Deno.test("traffic keeps an idle timeout from firing; 0 disables it", async () =
   assert.deepEqual(await s.readFull(new Uint8Array(30)), sent);
 });
 
-Deno.test("connect to a closed port rejects with ConnectionRefused carrying the Winsock name", async () => {
+Deno.test("connect to a closed port rejects with ConnectionRefused carrying the Winsock name (TCP-10)", async () => {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = l.addr.port;
   l.close();
@@ -112,7 +112,7 @@ Deno.test("connect to a closed port rejects with ConnectionRefused carrying the 
   assert.equal(err.explanation.wsaCode, 10061);
 });
 
-Deno.test("connect times out when the listener's backlog is full", async () => {
+Deno.test("connect times out when the listener's backlog is full (TCP-10, RES-02)", async () => {
   // Linux drops SYNs once the accept queue is full, so a further connect hangs: all on loopback.
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0, tcpBacklog: 1 });
   const fillers: Deno.TcpConn[] = [];
@@ -148,7 +148,7 @@ Deno.test("bad ports and timeouts fail fast with RangeError", async () => {
   assert.throws(() => listen({ port: -1 }), RangeError);
 });
 
-Deno.test("close twice is a no-op and I/O after close is a typed BadResource", async () => {
+Deno.test("close twice is a no-op and I/O after close is a typed BadResource (TCP-09)", async () => {
   await using server = listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = server.accept();
   const c = await connect({ port: server.addr.port });
@@ -220,7 +220,7 @@ Deno.test("readFull reports the partial bytes when the stream ends early", async
   assert.deepEqual(err.partial, new Uint8Array([9, 9]));
 });
 
-Deno.test("serve runs a handler per connection, drops over maxConnections and shuts down on abort", async () => {
+Deno.test("serve runs a handler per connection, drops over maxConnections and shuts down on abort (RES-05)", async () => {
   const ac = new AbortController();
   const drops: unknown[] = [];
   let release!: () => void;

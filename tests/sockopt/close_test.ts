@@ -41,7 +41,7 @@ async function fillUntilBlocked(conn: Deno.Conn): Promise<void> {
   }
 }
 
-Deno.test("abortConnection makes the peer's read fail with ConnectionReset, after the bytes sent before it", async () => {
+Deno.test("abortConnection makes the peer's read fail with ConnectionReset, after the bytes sent before it (TCP-03)", async () => {
   using p = await tcpPair();
   await p.client.write(new Uint8Array(100));
   abortConnection(p.client);

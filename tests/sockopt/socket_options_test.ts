@@ -12,7 +12,7 @@ import { tcpPair } from "../_tcp_pair.ts";
 
 const C = socketConstants();
 
-Deno.test("setSocketOptions reports the doubled receive buffer Linux applies", async () => {
+Deno.test("setSocketOptions reports the doubled receive buffer Linux applies (OPT-05)", async () => {
   using p = await tcpPair();
   const r = setSocketOptions(p.client, { receiveBufferSize: 262144, sendBufferSize: 65536 });
   assert.deepEqual(r.receiveBufferSize, { requested: 262144, applied: 524288 });
@@ -20,14 +20,14 @@ Deno.test("setSocketOptions reports the doubled receive buffer Linux applies", a
   assert.equal(getSocketOptions(p.client, ["receiveBufferSize"]).receiveBufferSize, 524288);
 });
 
-Deno.test("zero and one byte buffers are clamped to the kernel minimum and reported", async () => {
+Deno.test("zero and one byte buffers are clamped to the kernel minimum and reported (OPT-05)", async () => {
   using p = await tcpPair();
   const r = setSocketOptions(p.client, { receiveBufferSize: 0, sendBufferSize: 1 });
   assert.equal(r.receiveBufferSize?.applied, 2304);
   assert.equal(r.sendBufferSize?.applied, 4608);
 });
 
-Deno.test("keepalive timing differs from the system default and reads back", async () => {
+Deno.test("keepalive timing differs from the system default and reads back (OPT-01, OPT-03)", async () => {
   using p = await tcpPair();
   const before = getSocketOptions(p.client, ["keepAlive"]).keepAlive;
   assert.equal(before, false);
@@ -123,7 +123,7 @@ Deno.test("UDP sockets accept broadcast and multicast options", () => {
   }
 });
 
-Deno.test("a TCP option on a UDP socket fails with SocketOptionError ENOPROTOOPT", () => {
+Deno.test("a TCP option on a UDP socket fails with SocketOptionError ENOPROTOOPT (OPT-06)", () => {
   const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
   try {
     assert.throws(
@@ -142,7 +142,7 @@ Deno.test("a TCP option on a UDP socket fails with SocketOptionError ENOPROTOOPT
   }
 });
 
-Deno.test("out-of-range keepalive values surface the kernel's EINVAL", async () => {
+Deno.test("out-of-range keepalive values surface the kernel's EINVAL (OPT-06)", async () => {
   using p = await tcpPair();
   for (const idle of [0, 32768]) {
     assert.throws(
@@ -189,7 +189,7 @@ Deno.test("SO_CONDITIONAL_ACCEPT is refused as Windows-only", async () => {
   );
 });
 
-Deno.test("options set on a listener are inherited by accepted connections", async () => {
+Deno.test("options set on a listener are inherited by accepted connections (OPT-10)", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     setSocketOptions(listener, {
@@ -224,7 +224,7 @@ Deno.test("options set on a listener are inherited by accepted connections", asy
   }
 });
 
-Deno.test("Deno's setNoDelay and the FFI view agree both ways", async () => {
+Deno.test("Deno's setNoDelay and the FFI view agree both ways (OPT-11)", async () => {
   using p = await tcpPair();
   p.client.setNoDelay(true);
   assert.equal(getSocketOptions(p.client, ["noDelay"]).noDelay, true);
@@ -234,7 +234,7 @@ Deno.test("Deno's setNoDelay and the FFI view agree both ways", async () => {
   assert.notEqual(getSocketOptions(p.client, ["keepAlive"]).keepAlive, false);
 });
 
-Deno.test("raw getSocketOption returns the bytes the kernel wrote, truncated when short", async () => {
+Deno.test("raw getSocketOption returns the bytes the kernel wrote, truncated when short (OPT-07, FFI-08)", async () => {
   using p = await tcpPair();
   setSocketOptions(p.client, { receiveBufferSize: 65536 });
   const two = getSocketOption(p.client, C.SOL_SOCKET, C.SO_RCVBUF, 2);
@@ -258,7 +258,7 @@ Deno.test("raw setSocketOption takes ints, booleans and struct bytes", async () 
   assert.equal(getSocketOptions(p.client, ["linger"]).linger, 2);
 });
 
-Deno.test("a 4-byte linger struct is rejected by the kernel with EINVAL", async () => {
+Deno.test("a 4-byte linger struct is rejected by the kernel with EINVAL (OPT-08, FFI-08)", async () => {
   using p = await tcpPair();
   assert.throws(
     () => setSocketOption(p.client, C.SOL_SOCKET, C.SO_LINGER, new Uint8Array(4)),
@@ -266,7 +266,7 @@ Deno.test("a 4-byte linger struct is rejected by the kernel with EINVAL", async 
   );
 });
 
-Deno.test("unknown levels and option numbers give ENOPROTOOPT or EOPNOTSUPP", async () => {
+Deno.test("unknown levels and option numbers give ENOPROTOOPT or EOPNOTSUPP (OPT-06)", async () => {
   using p = await tcpPair();
   assert.throws(
     () => getSocketOption(p.client, C.IPPROTO_TCP, 9999),
@@ -281,7 +281,7 @@ Deno.test("unknown levels and option numbers give ENOPROTOOPT or EOPNOTSUPP", as
   assert.throws(() => getSocketOption(p.client, C.SOL_SOCKET, C.SO_TYPE, 0), RangeError);
 });
 
-Deno.test("a timeval with tv_usec of one second is refused with EDOM", async () => {
+Deno.test("a timeval with tv_usec of one second is refused with EDOM (OPT-06)", async () => {
   using p = await tcpPair();
   const tv = new Uint8Array(16);
   new DataView(tv.buffer).setBigInt64(8, 1_000_000n, true);
@@ -300,7 +300,7 @@ Deno.test("sockkit wrappers exposing raw are accepted everywhere", async () => {
   assert.throws(() => unwrapSocket({} as never), TypeError);
 });
 
-Deno.test("options on a closed connection throw BadResource and touch nothing", async () => {
+Deno.test("options on a closed connection throw BadResource and touch nothing (FFI-01)", async () => {
   using p = await tcpPair();
   setSocketOptions(p.client, { noDelay: true });
   p.client.close();

@@ -10,7 +10,7 @@ import { jsonChild } from "../_child.ts";
 const FULL = Deno.env.get("STRESS_FULL") === "1";
 const CYCLES = FULL ? 20_000 : 3_000;
 
-Deno.test(`${CYCLES} connect/close cycles with options set leave no descriptor or heap behind`, async () => {
+Deno.test(`${CYCLES} connect/close cycles with options set leave no descriptor or heap behind (RES-08)`, async () => {
   type Snapshot = { fds: number; heap: number; owned: number };
   const r = await jsonChild<{ cycles: number; before: Snapshot; after: Snapshot }>(
     new URL("./_cycles_child.ts", import.meta.url),

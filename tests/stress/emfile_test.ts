@@ -13,7 +13,7 @@ const hasPrlimit =
     .outputSync().success;
 
 Deno.test({
-  name: "serve survives EMFILE while accepting and recovers once connections close",
+  name: "serve survives EMFILE while accepting and recovers once connections close (RES-01)",
   ignore: !hasPrlimit,
   fn: async () => {
     await using child = spawn("prlimit", [

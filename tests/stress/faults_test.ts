@@ -28,7 +28,7 @@ function framedServer(extra: { idleTimeout?: number } = {}) {
   return { server, errors };
 }
 
-Deno.test("slowloris clients (one byte per second) are closed by the idle timeout while others are served", async () => {
+Deno.test("slowloris clients (one byte per second) are closed by the idle timeout while others are served (RES-06)", async () => {
   // 600 ms: well under the slowloris gap (1 s), well over any pause of the normal clients.
   const { server, errors } = framedServer({ idleTimeout: 600 });
   await using _ = server;

@@ -14,7 +14,7 @@ const CONNS = FULL ? 2000 : 200;
 const FRAMES = Number(Deno.env.get("STRESS_FRAMES") ?? (FULL ? 1000 : 50));
 const SIZE = 64;
 
-Deno.test(`framed echo server carries ${CONNS} connections x ${FRAMES} frames with no frame lost or corrupted`, async () => {
+Deno.test(`framed echo server carries ${CONNS} connections x ${FRAMES} frames with no frame lost or corrupted (TCP-14)`, async () => {
   const errors: unknown[] = [];
   await using server = serve(framedEcho, {
     hostname: "127.0.0.1",

@@ -17,7 +17,13 @@ import {
   type UdpSocket,
   type UnixConnection,
 } from "../net/mod.ts";
-import { FramedConn, type FrameOptions, FrameTooLongError, parseFrameSpec } from "../codec/mod.ts";
+import {
+  FramedConn,
+  FrameDecoder,
+  type FrameOptions,
+  FrameTooLongError,
+  parseFrameSpec,
+} from "../codec/mod.ts";
 import { lookup } from "../resolve/mod.ts";
 import { setSocketOptions, type SocketOptions, type SocketOptionsReport } from "../sockopt/mod.ts";
 import { ProxiedTcpConnection, type ServeProxyProtocol } from "../net/mod.ts";
@@ -27,6 +33,7 @@ import {
   type Command,
   type FlagSpec,
   helpText,
+  OPT_NAMES,
   parseDuration,
   parseFlags,
   parseInteger,
@@ -35,10 +42,21 @@ import {
   str,
   UsageError,
 } from "./_args.ts";
-import { Output } from "./_output.ts";
+import { addressFields, Output } from "./_output.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
-  udp: { type: "boolean", short: "u", help: "use UDP (each stdin line is one datagram)" },
+/** Flags both `listen` and `connect` take. */
+const COMMON_FLAGS: Record<string, FlagSpec> = {
+  udp: {
+    type: "boolean",
+    short: "u",
+    help: "use UDP (each stdin line is one datagram; see --datagram-per)",
+  },
+  "datagram-per": {
+    type: "string",
+    arg: "HOW",
+    help: "UDP: a datagram per stdin line (line, the default, newline kept), per read " +
+      "(read, as socat), or per frame of --frame SPEC (frame)",
+  },
   unix: {
     type: "string",
     arg: "PATH",
@@ -49,23 +67,12 @@ const FLAGS: Record<string, FlagSpec> = {
     short: "e",
     help: "send back what is received (instead of using stdin)",
   },
-  "keep-open": {
-    type: "boolean",
-    short: "k",
-    help: "listen: keep accepting connections (stdin is sent to every connection)",
-  },
-  "max-conns": {
-    type: "string",
-    short: "m",
-    arg: "N",
-    help: "listen: serve N connections (UDP: N datagrams), then exit",
-  },
   frame: {
     type: "string",
     short: "f",
     arg: "SPEC",
-    help:
-      "frame the stream (len:u32be, line, varint, ...): a stdin line is one frame, a frame prints as a line",
+    help: "frame the stream (len:u32be, line, varint, ...): a stdin line is one frame, a " +
+      "frame prints as a line (raw: bytes as they come)",
   },
   hex: {
     type: "boolean",
@@ -93,16 +100,32 @@ const FLAGS: Record<string, FlagSpec> = {
     help: "close a connection after DUR without traffic (UDP: stop after DUR of silence)",
   },
   json: { type: "boolean", short: "j", help: "print one JSON event per line on stdout" },
+};
+
+/** Flags only `listen` takes. */
+const LISTEN_FLAGS: Record<string, FlagSpec> = {
+  "keep-open": {
+    type: "boolean",
+    short: "k",
+    help: "keep accepting connections; stdin goes to every client connected when it is " +
+      "read, and what arrives while none is goes to the next (as ncat -k)",
+  },
+  "max-conns": {
+    type: "string",
+    short: "m",
+    arg: "N",
+    help: "serve N connections (UDP: N datagrams), then exit",
+  },
   "proxy-protocol": {
     type: "string",
     arg: "MODE",
-    help: "listen (TCP): each connection starts with a PROXY header, v1, v2 or auto (either); " +
+    help: "TCP: each connection starts with a PROXY header, v1, v2 or auto (either); " +
       "the real client's address is reported",
   },
   workers: {
     type: "string",
     arg: "N",
-    help: "listen (TCP, with --echo): N worker threads share the port (SO_REUSEPORT), " +
+    help: "TCP, with --echo: N worker threads share the port (SO_REUSEPORT), " +
       "each with its own accept loop; stops on SIGINT/SIGTERM or after --max-conns",
   },
 };
@@ -125,6 +148,8 @@ interface Session {
   opts?: SocketOptions;
   timeout?: number;
   idleTimeout?: number;
+  /** UDP: how stdin becomes datagrams. */
+  datagramPer: DatagramPer;
   stdin: StdinHub;
 }
 
@@ -141,6 +166,8 @@ type Subscriber = (chunk: Uint8Array | null) => Promise<void>;
  */
 class StdinHub {
   #subs = new Set<Subscriber>();
+  /** Chunks read while nobody listened (the subscriber left before they arrived). */
+  #backlog: Uint8Array[] = [];
   #wake: (() => void) | undefined;
   #started = false;
   #ended = false;
@@ -178,14 +205,20 @@ class StdinHub {
     const buf = new Uint8Array(65536);
     for (;;) {
       while (this.#subs.size === 0) await new Promise<void>((r) => this.#wake = r);
-      let n: number | null;
-      try {
-        n = await this.#source.read(buf);
-      } catch {
-        n = null;
+      let chunk = this.#backlog.shift();
+      if (chunk === undefined) {
+        let n: number | null;
+        try {
+          n = await this.#source.read(buf);
+        } catch {
+          n = null;
+        }
+        if (n === null) break;
+        chunk = buf.slice(0, n);
       }
-      if (n === null) break;
-      const chunk = buf.slice(0, n);
+      // Nothing read is lost: a chunk that arrives when every subscriber has left waits for
+      // the next one (`listen -k < banner`: the banner goes to the first client to stay).
+      if (this.#subs.size === 0) this.#backlog.push(chunk);
       for (const s of [...this.#subs]) await s(chunk).catch(() => {});
     }
     this.#ended = true;
@@ -193,9 +226,16 @@ class StdinHub {
   }
 }
 
-/** Splits chunks into lines (LF, with a CR before it dropped); the rest is kept for later. */
+/**
+ * Splits chunks into lines (LF, with a CR before it dropped, or with `keepNewline` the line
+ * as it came, LF included); the rest is kept for later.
+ */
 class LineSplitter {
   #rest: Uint8Array = new Uint8Array(0);
+  readonly #keepNewline: boolean;
+  constructor(keepNewline = false) {
+    this.#keepNewline = keepNewline;
+  }
   push(chunk: Uint8Array | null): Uint8Array[] {
     if (chunk === null) {
       const last = this.#rest;
@@ -207,7 +247,7 @@ class LineSplitter {
     let start = 0;
     for (let i = 0; i < data.length; i++) {
       if (data[i] !== 10) continue;
-      const end = i > start && data[i - 1] === 13 ? i - 1 : i;
+      const end = this.#keepNewline ? i + 1 : i > start && data[i - 1] === 13 ? i - 1 : i;
       lines.push(data.slice(start, end));
       start = i + 1;
     }
@@ -225,12 +265,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-function netAddr(a: Deno.Addr): Record<string, unknown> {
-  if (a.transport === "unix" || a.transport === "unixpacket") return { path: a.path };
-  const n = a as Deno.NetAddr;
-  return { address: n.hostname, port: n.port };
-}
 
 function addrText(a: Deno.Addr): string {
   if (a.transport === "unix" || a.transport === "unixpacket") return a.path || "(unnamed)";
@@ -290,7 +324,8 @@ function isIdle(e: unknown): boolean {
 /**
  * Run one stream connection until the peer ends it (or an error / idle timeout does).
  *
- * @returns `true` when it ended cleanly (peer FIN), `false` after an error or RST.
+ * @returns `true` when it ended cleanly (peer FIN, everything sent), `false` after an error,
+ *   an RST, or a send that failed.
  */
 async function runStream(
   s: Session,
@@ -304,27 +339,45 @@ async function runStream(
     write: (p: Uint8Array) => conn.write(p),
   };
   const fc = s.frame ? new FramedConn(io, s.frame) : null;
+  // `--frame raw` has no boundaries to keep: stdin goes as it is read, newlines included.
+  const byLine = fc !== null && s.frame!.kind !== "raw";
   const discard = s.frame && "oversize" in s.frame && s.frame.oversize === "discard";
   let unsubscribe: (() => void) | undefined;
   let writeChain = Promise.resolve();
   let clean = true;
+  /** A send failed (the peer closed or reset, a frame did not encode): the exit is 1. */
+  let sendFailed = false;
   let reason: string | null = null;
 
   let stdinDone!: () => void;
   const sendSideDone = new Promise<void>((r) => stdinDone = r);
   if (!s.echo) {
-    const lines = fc ? new LineSplitter() : null;
+    const lines = byLine ? new LineSplitter() : null;
     unsubscribe = s.stdin.subscribe((chunk) => {
       writeChain = writeChain.then(async () => {
-        if (conn.closed) return;
+        if (conn.closed) {
+          // The connection ended before stdin did: what stdin still had was not sent.
+          if (chunk !== null && role === "connect") sendFailed = true;
+          return;
+        }
         if (lines) {
-          for (const line of lines.push(chunk)) await fc!.writeFrame(line);
+          for (const line of lines.push(chunk)) {
+            try {
+              await fc!.writeFrame(line);
+            } catch (e) {
+              // A line that cannot be a frame is reported; the lines after it still go.
+              if (!(e instanceof RangeError)) throw e;
+              sendFailed = true;
+              out.error(e, meta);
+            }
+          }
         } else if (chunk) await conn.writeAll(chunk);
         if (chunk === null && (role === "connect" || !s.keepOpen)) {
           await conn.closeWrite();
           out.event("half-close", { ...meta, direction: "send" }, "stdin ended: sent FIN");
         }
       }).catch((e) => {
+        sendFailed = true;
         if (!conn.closed) out.error(e, meta);
         stdinDone();
       }).finally(() => {
@@ -349,7 +402,8 @@ async function runStream(
         }
         if (f === null) break;
         if (s.echo) await fc.writeFrame(f);
-        else out.frame(f, meta);
+        else if (byLine || out.json) out.frame(f, meta);
+        else out.data(f, meta);
       }
     } else {
       const buf = new Uint8Array(65536);
@@ -386,7 +440,7 @@ async function runStream(
     `connection closed (${reason}), ${conn.bytesRead} bytes in, ${conn.bytesWritten} bytes out`,
   );
   if (!out.json && reason === "RST") out.note("sockkit: connection reset by peer (RST)");
-  return clean;
+  return clean && !sendFailed;
 }
 
 /**
@@ -401,7 +455,7 @@ async function unwrapProxy(s: Session, conn: Stream, id: number): Promise<Stream
     const { header, rest } = await readProxyHeader(tcp.raw, { mode: s.proxyProtocol });
     return new ProxiedTcpConnection(tcp.raw, header, rest, { idleTimeout: s.idleTimeout });
   } catch (e) {
-    s.out.error(e, { conn: id, remote: netAddr(conn.remoteAddr) });
+    s.out.error(e, { conn: id, remote: addressFields(conn.remoteAddr) });
     if (!conn.closed) await conn.close().catch(() => {});
     return null;
   }
@@ -418,16 +472,16 @@ async function serveAccepted(
   const { out } = s;
   const conn = await unwrapProxy(s, accepted, id);
   if (conn === null) return false;
-  const meta = { conn: id, ...extra, remote: netAddr(conn.remoteAddr) };
+  const meta = { conn: id, ...extra, remote: addressFields(conn.remoteAddr) };
   const via = conn instanceof ProxiedTcpConnection
     ? {
-      proxy: netAddr(conn.socketRemoteAddr),
+      proxy: addressFields(conn.socketRemoteAddr),
       proxied: { version: conn.proxied.version, command: conn.proxied.command },
     }
     : {};
   out.event(
     "accept",
-    { ...meta, local: netAddr(conn.localAddr), ...via },
+    { ...meta, local: addressFields(conn.localAddr), ...via },
     `connection ${id} from ${addrText(conn.remoteAddr)}` +
       ("proxy" in via ? ` (via ${addrText((conn as ProxiedTcpConnection).socketRemoteAddr)})` : ""),
   );
@@ -461,11 +515,13 @@ async function listenWorkers(s: Session, target: { hostname: string; port: numbe
     hostname: target.hostname,
     port: target.port,
     handleSignals: true,
-    onError: (e) => out.error(e, { worker: e.worker }),
+    onError: (e) => {
+      if (e.name !== REPORTED_SESSION_ERROR) out.error(e, { worker: e.worker });
+    },
   });
   out.event(
     "listen",
-    { transport: "tcp", ...netAddr(server.addr), workers: n },
+    { transport: "tcp", ...addressFields(server.addr), workers: n },
     `listening on tcp ${addrText(server.addr)} with ${n} workers`,
   );
   if (s.maxConns !== undefined) {
@@ -485,10 +541,13 @@ async function listenWorkers(s: Session, target: { hostname: string; port: numbe
       perWorker.map((w) => w.accepted).join(" + ")
     }), ${total.bytesRead} bytes in, ${total.bytesWritten} bytes out`,
   );
-  return 0;
+  return total.errors > 0 ? 1 : 0;
 }
 
 const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms));
+
+/** The error name a worker's handler throws for a session that reported its own error. */
+export const REPORTED_SESSION_ERROR = "ReportedSessionError";
 
 /** The flags a `--workers` worker needs (structured-cloneable). */
 export interface WorkerSessionSettings {
@@ -521,22 +580,47 @@ export function workerSession(
     keepOpen: true,
     opts: settings.opts,
     idleTimeout: settings.idleTimeout,
+    datagramPer: "line",
     stdin: new StdinHub(),
   };
   return serveAccepted(s, conn, ++workerConnections, "tcp", { worker });
 }
 
+/**
+ * Remove a Unix socket file that nothing listens on any more (a server that died without
+ * unlinking it), as a restart needs: connecting to it is refused. A live socket is left alone,
+ * so that the listen fails with `AddrInUse`. Needs only `--allow-read`/`--allow-write`
+ * (`/proc/net/unix` would need `-A` on Deno 2.9.6).
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch {
+    return;
+  }
+  if (!info.isSocket) return;
+  try {
+    const probe = await Deno.connect({ transport: "unix", path });
+    probe.close();
+  } catch (e) {
+    if (e instanceof Deno.errors.ConnectionRefused) await Deno.remove(path).catch(() => {});
+  }
+}
+
 async function listenStream(s: Session, target: { hostname: string; port: number } | string) {
   const { out } = s;
+  if (typeof target === "string") await removeStaleSocket(target);
   const server = typeof target === "string"
-    ? listenUnix({ path: target, idleTimeout: s.idleTimeout, replaceStale: true })
+    ? listenUnix({ path: target, idleTimeout: s.idleTimeout })
     : listen({ hostname: target.hostname, port: target.port, idleTimeout: s.idleTimeout });
   const transport = typeof target === "string" ? "unix" : "tcp";
+  let allClean = true;
   try {
     if (s.opts && transport === "tcp") applyOpts(s, server, s.opts, "listener");
     out.event(
       "listen",
-      { transport, ...netAddr(server.addr) },
+      { transport, ...addressFields(server.addr) },
       `listening on ${transport} ${addrText(server.addr)}`,
     );
     const limit = s.maxConns ?? (s.keepOpen ? Infinity : 1);
@@ -565,13 +649,26 @@ async function listenStream(s: Session, target: { hostname: string; port: number
             }),
           ])
           : await accepted;
+      } catch (e) {
+        // A client that reset before its accept (ENOTCONN, ECONNABORTED) is that client's
+        // failure, not the server's: report it and go on.
+        if (
+          !(e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionAborted)
+        ) {
+          throw e;
+        }
+        out.error(e);
+        allClean = false;
+        served++;
+        continue;
       } finally {
         clearTimeout(timer);
       }
       served++;
-      const p: Promise<boolean> = serveAccepted(s, conn, ++id, transport).finally(() =>
-        active.delete(p)
-      );
+      const p: Promise<boolean> = serveAccepted(s, conn, ++id, transport).then((ok) => {
+        if (!ok) allClean = false;
+        return ok;
+      }).finally(() => active.delete(p));
       active.add(p);
       if (!s.keepOpen) await p;
     }
@@ -580,7 +677,8 @@ async function listenStream(s: Session, target: { hostname: string; port: number
   } finally {
     if (!server.closed) server.close();
   }
-  return 0;
+  // As ncat: a connection that ended in an RST, an error or a failed send makes the exit 1.
+  return allClean ? 0 : 1;
 }
 
 async function connectStream(s: Session, target: { hostname: string; port: number } | string) {
@@ -601,13 +699,60 @@ async function connectStream(s: Session, target: { hostname: string; port: numbe
       throw e;
     }
   }
-  const meta = { remote: netAddr(conn.remoteAddr), local: netAddr(conn.localAddr) };
+  const meta = { remote: addressFields(conn.remoteAddr), local: addressFields(conn.localAddr) };
   out.event("connect", meta, `connected to ${addrText(conn.remoteAddr)}`);
   return (await runStream(s, conn, {}, "connect")) ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
 // UDP
+
+/** How stdin becomes datagrams (`--datagram-per`). */
+export type DatagramPer = "line" | "read" | "frame";
+
+/** The largest UDP payload over IPv4 (65,535 - 20 IP - 8 UDP bytes). */
+export const MAX_DATAGRAM = 65507;
+
+/**
+ * Cut stdin into datagrams: one per line (the newline kept, as `nc -u` sends it), one per
+ * read (as socat, cut at {@linkcode MAX_DATAGRAM}), or one per frame of `--frame SPEC` (stdin
+ * is then a framed byte stream, so a datagram may hold any bytes, newlines included).
+ */
+function datagramCutter(
+  per: DatagramPer,
+  frame: FrameOptions | undefined,
+): (chunk: Uint8Array | null) => Uint8Array[] {
+  if (per === "read") {
+    return (chunk) => {
+      const out: Uint8Array[] = [];
+      for (let i = 0; chunk && i < chunk.length; i += MAX_DATAGRAM) {
+        out.push(chunk.subarray(i, i + MAX_DATAGRAM));
+      }
+      return out;
+    };
+  }
+  if (per === "frame") {
+    const decoder = new FrameDecoder(frame!);
+    return (chunk) => {
+      if (chunk === null) {
+        decoder.finish(); // leftover bytes of a partial frame are an IncompleteFrameError
+        decoder.free();
+        return [];
+      }
+      // Push at most what the decoder can take between decodes.
+      const out: Uint8Array[] = [];
+      for (let off = 0; off < chunk.length;) {
+        const n = Math.min(chunk.length - off, Math.max(decoder.writable, 1));
+        decoder.push(chunk.subarray(off, off + n));
+        off += n;
+        for (let f; (f = decoder.decode()) !== null;) out.push(f.slice());
+      }
+      return out;
+    };
+  }
+  const lines = new LineSplitter(true);
+  return (chunk) => lines.push(chunk);
+}
 
 async function udpLoop(
   s: Session,
@@ -618,52 +763,69 @@ async function udpLoop(
   let peer: { hostname: string; port: number } | undefined = sock.remoteAddr;
   let unsubscribe: (() => void) | undefined;
   let sendChain = Promise.resolve();
-  const lines = new LineSplitter();
+  let code = 0;
+  const cut = datagramCutter(s.datagramPer, s.frame);
+  // Aborted once stdin has ended and everything from it was sent: the client then waits the
+  // grace for replies instead of forever.
+  const stdinEnded = new AbortController();
   const subscribe = () => {
     unsubscribe = s.stdin.subscribe((chunk) => {
       sendChain = sendChain.then(async () => {
-        for (const line of lines.push(chunk)) {
-          await sock.sendTo(concat(line, new Uint8Array([10])), peer!);
+        for (const datagram of cut(chunk)) {
+          try {
+            await sock.sendTo(datagram, peer!);
+          } catch (e) {
+            // EMSGSIZE, ECONNREFUSED from an earlier ICMP: reported, the exit is 1.
+            code = 1;
+            out.error(e, { length: datagram.length });
+          }
         }
-      }).catch((e) => out.error(e));
+      }).catch((e) => {
+        code = 1;
+        out.error(e);
+      }).finally(() => {
+        if (chunk === null) stdinEnded.abort();
+      });
       return sendChain;
     });
   };
   if (!s.echo && peer) subscribe();
   const limit = s.maxConns ?? Infinity;
   let received = 0;
-  let code = 0;
   try {
     while (received < limit) {
+      const ended = stdinEnded.signal.aborted;
       // After stdin ended, a client waits for late replies for the idle timeout (default 1 s).
-      const wait = s.idleTimeout ?? (role === "connect" && s.stdin.ended ? 1000 : undefined);
+      const grace = role === "connect" && ended ? s.idleTimeout ?? UDP_REPLY_GRACE : undefined;
+      // listen -w: wait at most that long for the first datagram.
+      const first = role === "listen" && received === 0 ? s.timeout : undefined;
+      const wait = grace ?? first ?? s.idleTimeout;
       let d;
       try {
-        d = await sock.recvFrom(wait === undefined ? {} : { timeout: wait });
+        d = await sock.recvFrom({
+          ...(wait === undefined ? {} : { timeout: wait }),
+          ...(role === "connect" && !ended ? { signal: stdinEnded.signal } : {}),
+        });
       } catch (e) {
+        if (stdinEnded.signal.aborted && !ended && e === stdinEnded.signal.reason) continue;
         if (e instanceof Deno.errors.TimedOut) {
           await sendChain;
-          if (role === "connect" && !s.stdin.ended && s.idleTimeout === undefined) continue;
+          if (first !== undefined && wait === first) {
+            throw Object.assign(
+              new Deno.errors.TimedOut(`Cannot receive: no datagram within ${first} ms`),
+              { code: "ETIMEDOUT" },
+            );
+          }
           out.event("close", { reason: "idle-timeout" }, "no datagram for the idle timeout");
           break;
         }
         throw e;
       }
       received++;
-      const from = { address: d.remoteAddr.hostname, port: d.remoteAddr.port };
+      const from = addressFields(d.remoteAddr);
       if (s.echo) await sock.sendTo(d.data, d.remoteAddr);
-      if (out.json || !s.echo) {
-        if (out.json) {
-          const t = new TextDecoder().decode(d.data);
-          out.event("datagram", {
-            from,
-            length: d.data.length,
-            ...(out.hex
-              ? { hex: [...d.data].map((b) => b.toString(16).padStart(2, "0")).join("") }
-              : { text: t }),
-          });
-        } else out.data(d.data);
-      }
+      if (out.json) out.datagram(d.data, { from });
+      else if (!s.echo) out.data(d.data);
       if (role === "listen" && !s.echo) {
         peer = { hostname: d.remoteAddr.hostname, port: d.remoteAddr.port };
         if (!unsubscribe) subscribe();
@@ -680,6 +842,9 @@ async function udpLoop(
   return code;
 }
 
+/** How long `connect -u` waits for replies after stdin ended, without `--idle-timeout`. */
+const UDP_REPLY_GRACE = 1000;
+
 async function listenUdp(s: Session, target: { hostname: string; port: number }) {
   const reuse = s.opts?.reuseAddress === true;
   const rest: Record<string, unknown> = { ...s.opts };
@@ -693,7 +858,7 @@ async function listenUdp(s: Session, target: { hostname: string; port: number })
   }
   s.out.event(
     "listen",
-    { transport: "udp", ...netAddr(sock.addr) },
+    { transport: "udp", ...addressFields(sock.addr) },
     `listening on udp ${addrText(sock.addr)}`,
   );
   return await udpLoop(s, sock, "listen");
@@ -719,7 +884,7 @@ async function connectUdp(s: Session, target: { hostname: string; port: number }
     {
       transport: "udp",
       remote: { address: first.address, port: target.port },
-      local: netAddr(sock.addr),
+      local: addressFields(sock.addr),
     },
     `sending to udp ${addrText({ transport: "udp", hostname: first.address, port: target.port })}`,
   );
@@ -728,6 +893,66 @@ async function connectUdp(s: Session, target: { hostname: string; port: number }
 
 // ---------------------------------------------------------------------------------------------
 // the commands
+
+/**
+ * A length field of 1–3 bytes cannot carry the default 8 MiB maximum: without `max=`, the
+ * maximum becomes the largest length the field holds, so errors report the real limit.
+ */
+function fitLengthField(o: FrameOptions): FrameOptions {
+  if (o.kind !== "length" || o.maxFrameLength !== undefined || o.lengthAdjustment) return o;
+  const field = o.fieldLength ?? 4;
+  return field >= 4 ? o : { ...o, maxFrameLength: 2 ** (8 * field) - 1 };
+}
+
+/** Socket options that mean something only for one transport. */
+const OPTS_FOR: Readonly<Record<string, readonly string[]>> = {
+  tcp: [
+    "reuseAddress",
+    "reusePort",
+    "receiveBufferSize",
+    "sendBufferSize",
+    "linger",
+    "keepAlive",
+    "noDelay",
+    "ttl",
+    "tos",
+    "userTimeout",
+    "cork",
+    "quickAck",
+  ],
+  udp: [
+    "reuseAddress",
+    "reusePort",
+    "receiveBufferSize",
+    "sendBufferSize",
+    "broadcast",
+    "ttl",
+    "tos",
+  ],
+  unix: [],
+};
+
+/** An `--opt` that the socket type cannot take is a usage error, before any socket exists. */
+function checkOptsFit(opts: SocketOptions, transport: "tcp" | "udp" | "unix", role: string): void {
+  const names = Object.fromEntries(Object.entries(OPT_NAMES).map(([k, v]) => [v, k]));
+  const wrong = Object.keys(opts).filter((k) => !OPTS_FOR[transport].includes(k));
+  if (wrong.length === 0) return;
+  throw new UsageError(
+    `--opt ${wrong.map((k) => names[k] ?? k).join(", ")} does not apply to a ${
+      transport === "unix" ? "Unix" : transport.toUpperCase()
+    } socket`,
+    role,
+  );
+}
+
+/** UDP needs `Deno.listenDatagram`, which Deno 2.9.6 has only with `--unstable-net`. */
+function requireUnstableNet(): void {
+  if (typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function") return;
+  throw new Error(
+    "Cannot open a UDP socket: Deno.listenDatagram is missing; run with --unstable-net " +
+      '(or "unstable": ["net"] in deno.json)',
+  );
+}
 
 function makeCommand(role: "listen" | "connect"): Command {
   const usage = role === "listen"
@@ -738,7 +963,8 @@ function makeCommand(role: "listen" | "connect"): Command {
       "the peer goes to stdout. Without --keep-open or --max-conns, one connection is served."
     : "Connect to HOST:PORT. stdin goes to the peer and the peer goes to stdout; when stdin\n" +
       "ends, the write side is shut down (FIN) and output continues until the peer closes.";
-  const help = helpText(usage, summary, FLAGS) + FOOTER + "\n";
+  const flags = role === "listen" ? { ...COMMON_FLAGS, ...LISTEN_FLAGS } : COMMON_FLAGS;
+  const help = helpText(usage, summary, flags) + FOOTER + "\n";
   return {
     name: role,
     summary: role === "listen"
@@ -746,7 +972,7 @@ function makeCommand(role: "listen" | "connect"): Command {
       : "connect to HOST:PORT (TCP, --udp, --unix) and relay stdin/stdout",
     help,
     async run(argv: string[]): Promise<number> {
-      const p = parseFlags(role, argv, FLAGS);
+      const p = parseFlags(role, argv, flags);
       if (bool(p, "help")) {
         console.log(help.trimEnd());
         return 0;
@@ -765,20 +991,30 @@ function makeCommand(role: "listen" | "connect"): Command {
           role,
         );
       }
+      const per = str(p, "datagram-per") ?? "line";
+      if (per !== "line" && per !== "read" && per !== "frame") {
+        throw new UsageError(`--datagram-per must be line, read or frame, got "${per}"`, role);
+      }
+      if (str(p, "datagram-per") !== undefined && !udp) {
+        throw new UsageError("--datagram-per applies to UDP (--udp)", role);
+      }
       let frame: FrameOptions | undefined;
       const spec = str(p, "frame");
       if (spec !== undefined) {
-        if (udp) {
+        if (udp && per !== "frame") {
           throw new UsageError(
-            "--frame applies to stream sockets: a UDP datagram is already one message",
+            "--frame applies to stream sockets: a UDP datagram is already one message " +
+              "(with --datagram-per frame, stdin is read as frames)",
             role,
           );
         }
         try {
-          frame = parseFrameSpec(spec);
+          frame = fitLengthField(parseFrameSpec(spec));
         } catch (e) {
           throw new UsageError(`invalid --frame: ${(e as Error).message}`, role);
         }
+      } else if (per === "frame") {
+        throw new UsageError("--datagram-per frame needs --frame SPEC", role);
       }
       const wrap = <T>(fn: () => T): T => {
         try {
@@ -820,18 +1056,15 @@ function makeCommand(role: "listen" | "connect"): Command {
           const t = str(p, "idle-timeout");
           return t === undefined ? undefined : parseDuration(t, "--idle-timeout");
         }),
+        datagramPer: per,
         stdin: new StdinHub(),
       };
-      if (s.maxConns !== undefined && role === "connect") {
-        throw new UsageError("--max-conns applies to listen", role);
-      }
+      if (s.opts) checkOptsFit(s.opts, udp ? "udp" : unixPath !== undefined ? "unix" : "tcp", role);
+      if (udp) requireUnstableNet();
       const workersText = str(p, "workers");
       const workers = workersText === undefined
         ? undefined
         : wrap(() => parseInteger(workersText, "--workers"));
-      if (role === "connect" && (workers !== undefined || s.proxyProtocol !== undefined)) {
-        throw new UsageError("--workers and --proxy-protocol apply to listen", role);
-      }
       if ((udp || unixPath !== undefined) && (workers !== undefined || s.proxyProtocol)) {
         throw new UsageError("--workers and --proxy-protocol apply to TCP", role);
       }

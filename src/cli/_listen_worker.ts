@@ -5,7 +5,11 @@
  * @module
  */
 import type { TcpConnection } from "../net/mod.ts";
-import { REPORTED_SESSION_ERROR, workerSession, type WorkerSessionSettings } from "./netcat.ts";
+import {
+  REPORTED_SESSION_ERROR,
+  workerSession,
+  type WorkerSessionSettings,
+} from "./_worker_session.ts";
 
 const worker = Number(/sockkit-worker-(\d+)/.exec(self.name)?.[1] ?? -1);
 

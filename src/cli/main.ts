@@ -22,7 +22,8 @@
 
 import { type Command, UsageError } from "./_args.ts";
 import { describeError, errorLine, writeAllSync } from "./_output.ts";
-import { connectCommand, listenCommand } from "./netcat.ts";
+import { listenCommand } from "./listen.ts";
+import { connectCommand } from "./connect.ts";
 import { resolveCommand } from "./resolve.ts";
 import { ifacesCommand } from "./ifaces.ts";
 import { addrCommand } from "./addr.ts";

@@ -86,6 +86,15 @@ export function payloadFields(
     : { length: bytes.length, hex: toHex(bytes) };
 }
 
+/**
+ * An IPv4 client seen through a dual-stack (`::`) socket, `::ffff:127.0.0.1`, as its IPv4
+ * address `127.0.0.1` (what ncat prints); any other address unchanged.
+ */
+export function unmapIPv4(address: string): string {
+  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return m ? m[1] : address;
+}
+
 /** An address as every JSON event spells it. */
 export type AddressFields = { address: string; port: number } | { path: string };
 
@@ -109,7 +118,7 @@ export type AddressFields = { address: string; port: number } | { path: string }
 export function addressFields(a: Deno.Addr): AddressFields {
   if (a.transport === "unix" || a.transport === "unixpacket") return { path: a.path };
   const n = a as Deno.NetAddr;
-  return { address: n.hostname, port: n.port };
+  return { address: unmapIPv4(n.hostname), port: n.port };
 }
 
 /** The fields an error event carries. */
@@ -198,8 +207,10 @@ export class Output {
   readonly json: boolean;
   /** Hex dumps instead of raw bytes. */
   readonly hex: boolean;
-  /** Notes on stderr (text mode) and option reports. */
+  /** Notes on stderr (text mode) and option reports (`-v`). */
   readonly verbose: boolean;
+  /** How verbose: 0 quiet, 1 (`-v`) notes, 2 (`-vv`) a note per chunk moved too. */
+  readonly verbosity: number;
   #hexOffset = 0;
   readonly #start = performance.now();
   #stdout: { writeSync(p: Uint8Array): number };
@@ -207,7 +218,7 @@ export class Output {
   #onStdoutClosed: () => void;
 
   constructor(
-    opts: { json?: boolean; hex?: boolean; verbose?: boolean } = {},
+    opts: { json?: boolean; hex?: boolean; verbose?: boolean; verbosity?: number } = {},
     sinks: {
       stdout?: { writeSync(p: Uint8Array): number };
       stderr?: { writeSync(p: Uint8Array): number };
@@ -217,7 +228,8 @@ export class Output {
   ) {
     this.json = !!opts.json;
     this.hex = !!opts.hex;
-    this.verbose = !!opts.verbose;
+    this.verbosity = opts.verbosity ?? (opts.verbose ? 1 : 0);
+    this.verbose = this.verbosity > 0;
     this.#stdout = sinks.stdout ?? Deno.stdout;
     this.#stderr = sinks.stderr ?? Deno.stderr;
     this.#onStdoutClosed = sinks.onStdoutClosed ?? (() => Deno.exit(0));
@@ -257,6 +269,11 @@ export class Output {
     } else if (this.verbose && text !== undefined) {
       this.note(`sockkit: ${text}`);
     }
+  }
+
+  /** A `-vv` note on stderr (text mode only: JSON already has an event per chunk). */
+  debug(text: string): void {
+    if (this.verbosity >= 2 && !this.json) this.note(`sockkit: ${text}`);
   }
 
   /** Emit an error event (JSON), or print the error line on stderr (text mode, always). */

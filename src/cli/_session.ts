@@ -10,8 +10,11 @@ import type { FrameOptions } from "../codec/mod.ts";
 import type { ServeProxyProtocol, TcpConnection, UnixConnection } from "../net/mod.ts";
 import { setSocketOptions, type SocketOptions, type SocketOptionsReport } from "../sockopt/mod.ts";
 import { OPT_NAMES, UsageError } from "./_args.ts";
-import type { Output } from "./_output.ts";
+import { lookup } from "../resolve/mod.ts";
+import { type Output, unmapIPv4 } from "./_output.ts";
 import type { StdinHub } from "./_stdin_hub.ts";
+import type { SessionLog } from "./_session_log.ts";
+import type { AccessList } from "./_access_list.ts";
 
 /** How stdin becomes datagrams (`--datagram-per`). */
 export type DatagramPer = "line" | "read" | "frame";
@@ -32,6 +35,24 @@ export interface Session {
   /** UDP: how stdin becomes datagrams. */
   datagramPer: DatagramPer;
   stdin: StdinHub;
+  /** `--send-only`: received bytes are dropped, and the end of stdin ends the session. */
+  sendOnly?: boolean;
+  /** `--recv-only`: stdin is never read, nothing is sent. */
+  recvOnly?: boolean;
+  /** `-C`: bare LF in stdin goes as CRLF. */
+  crlf?: boolean;
+  /** `-q`: after stdin's end, wait this many ms for the peer, then close. Default: no limit. */
+  quitAfterEof?: number;
+  /** `-o`/`-x`: session files. */
+  log?: SessionLog;
+  /** `--allow`/`--deny` (listen). */
+  access?: AccessList;
+  /** `-4`/`-6`: the address family, or `undefined` for either. */
+  family?: 4 | 6;
+  /** `-s`/`-p` on connect: the source address and port (UDP). */
+  source?: { hostname?: string; port?: number };
+  /** `--exec`/`--sh-exec` (listen and connect): the program for each connection. */
+  exec?: { argv: string[]; shell: boolean };
 }
 
 export type TcpOrUnixConnection = TcpConnection | UnixConnection;
@@ -39,7 +60,8 @@ export type TcpOrUnixConnection = TcpConnection | UnixConnection;
 export function addressText(a: Deno.Addr): string {
   if (a.transport === "unix" || a.transport === "unixpacket") return a.path || "(unnamed)";
   const n = a as Deno.NetAddr;
-  return n.hostname.includes(":") ? `[${n.hostname}]:${n.port}` : `${n.hostname}:${n.port}`;
+  const host = unmapIPv4(n.hostname);
+  return host.includes(":") ? `[${host}]:${n.port}` : `${host}:${n.port}`;
 }
 
 /** Options that mean something only before bind, or only on a listener. */
@@ -140,4 +162,74 @@ export function requireUnstableNet(): void {
     "Cannot open a UDP socket: Deno.listenDatagram is missing; run with --unstable-net " +
       '(or "unstable": ["net"] in deno.json)',
   );
+}
+
+/** A `HOST:PORT` the command listens on or connects to. */
+export interface SessionTarget {
+  /** Host name or address text. */
+  hostname: string;
+  /** Port. */
+  port: number;
+  /** `listen PORT` without a host nor `-4`/`-6`: `::` with IPv4 too (ncat's dual stack). */
+  dualStack?: boolean;
+}
+
+/**
+ * Open a listening socket on `target`: for a dual-stack target, `::` (Linux's default
+ * `IPV6_V6ONLY` off lets IPv4 clients in, as `::ffff:a.b.c.d`), or `0.0.0.0` when the host has
+ * no IPv6.
+ */
+export function listenDualStack<T>(
+  target: SessionTarget,
+  open: (hostname: string) => T,
+): T {
+  if (!target.dualStack) return open(target.hostname);
+  try {
+    return open("::");
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (
+      !(e instanceof Deno.errors.AddrNotAvailable) && code !== "EAFNOSUPPORT" &&
+      code !== "EADDRNOTAVAIL"
+    ) throw e;
+    return open("0.0.0.0");
+  }
+}
+
+/**
+ * Whether `listen` lets a peer in: `--allow`/`--deny`, and `-6` (an IPv4 client that came
+ * through `::` as v4-mapped is turned away, since Deno cannot set `IPV6_V6ONLY`).
+ *
+ * @returns `null` to let it in, or why not.
+ */
+export function refusal(session: Session, remote: Deno.Addr): string | null {
+  if (remote.transport !== "tcp" && remote.transport !== "udp") return null;
+  const host = remote.hostname;
+  if (session.family === 6 && /^::ffff:\d/i.test(host)) return "an IPv4 peer, with -6";
+  if (session.access && !session.access.permits(host)) return "not allowed by --allow/--deny";
+  return null;
+}
+
+/**
+ * The address to connect to for `-4`/`-6`: a name is looked up in that family (a literal of
+ * the other family is an error); without a family the name goes to Deno as it is.
+ */
+export async function addressInFamily(session: Session, hostname: string): Promise<string> {
+  if (session.family === undefined) return hostname;
+  const literal = /^[\d.]+$/.test(hostname) ? 4 : hostname.includes(":") ? 6 : 0;
+  if (literal !== 0) {
+    if (literal !== session.family) {
+      throw new UsageError(
+        `${hostname} is not an IPv${session.family} address (-${session.family})`,
+      );
+    }
+    return hostname;
+  }
+  const found = await lookup(hostname, undefined, { family: session.family, socktype: "stream" });
+  if (found.length === 0) {
+    throw new Deno.errors.NotFound(
+      `Cannot resolve ${hostname}: no IPv${session.family} address (-${session.family})`,
+    );
+  }
+  return found[0].address;
 }

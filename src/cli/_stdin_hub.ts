@@ -109,3 +109,44 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
+
+/**
+ * ncat's `-C`: turn each bare LF of stdin into CRLF (an LF after a CR is left alone, also
+ * across chunks).
+ */
+export class CrlfConverter {
+  #lastWasCr = false;
+
+  /**
+   * Convert one chunk.
+   *
+   * @param chunk Bytes from stdin.
+   * @returns The bytes with CRLF line ends.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CrlfConverter } from "./_stdin_hub.ts";
+   * const c = new CrlfConverter();
+   * const text = (s: string) => new TextDecoder().decode(c.convert(new TextEncoder().encode(s)));
+   * assert.equal(text("a\nb\r"), "a\r\nb\r");
+   * assert.equal(text("\nc\n"), "\nc\r\n");
+   * ```
+   */
+  convert(chunk: Uint8Array): Uint8Array {
+    let bare = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === 10 && !(i === 0 ? this.#lastWasCr : chunk[i - 1] === 13)) bare++;
+    }
+    const out = bare === 0 ? chunk : new Uint8Array(chunk.length + bare);
+    if (bare > 0) {
+      let j = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i] === 10 && !(i === 0 ? this.#lastWasCr : chunk[i - 1] === 13)) out[j++] = 13;
+        out[j++] = chunk[i];
+      }
+    }
+    if (chunk.length) this.#lastWasCr = chunk[chunk.length - 1] === 13;
+    return out;
+  }
+}

@@ -16,20 +16,61 @@ import {
 import { FramedConn, FrameTooLongError } from "../codec/mod.ts";
 import { readProxyHeader } from "../proxy/mod.ts";
 import { addressFields } from "./_output.ts";
-import { LineSplitter } from "./_stdin_hub.ts";
+import { CrlfConverter, LineSplitter } from "./_stdin_hub.ts";
 import {
+  addressInFamily,
   addressText,
   applySessionOptions,
   connectionOptions,
   isConnectionReset,
   isIdleTimeout,
+  listenDualStack,
   peerEndReason,
+  refusal,
   type Session,
+  type SessionTarget,
   type TcpOrUnixConnection,
 } from "./_session.ts";
+import { UsageError } from "./_args.ts";
 
 /**
- * Run one stream connection until the peer ends it (or an error / idle timeout does).
+ * Where a connection's bytes come from and go to: stdin and stdout by default, a child
+ * process with `--exec`/`--sh-exec` (see `_exec.ts`).
+ */
+export interface SessionEndpoint {
+  /** Subscribe to what goes to the peer; `null` is its end. Returns the unsubscribe function. */
+  subscribe(fn: (chunk: Uint8Array | null) => Promise<void>): () => void;
+  /** Whether a peer's FIN should end the session at once (a person at a terminal). */
+  readonly interactive: boolean;
+  /** Bytes (or one frame) from the peer. */
+  received(bytes: Uint8Array, frame: boolean, meta: Record<string, unknown>): Promise<void>;
+  /** The peer is done sending. */
+  peerEnded(): void;
+  /** The session is over: release what the endpoint holds. */
+  close(): Promise<void>;
+}
+
+/** stdin and stdout: the default endpoint. */
+export function stdioEndpoint(session: Session, byLine: boolean): SessionEndpoint {
+  const { out } = session;
+  return {
+    subscribe: (fn) => session.stdin.subscribe(fn),
+    get interactive() {
+      return session.stdin.interactive;
+    },
+    received(bytes, frame, meta) {
+      if (frame && (byLine || out.json)) out.frame(bytes, meta);
+      else out.data(bytes, meta);
+      return Promise.resolve();
+    },
+    peerEnded() {},
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Run one stream connection until the peer ends it (or an error, an idle timeout or `-q`
+ * does).
  *
  * @returns `true` when it ended cleanly (peer FIN, everything sent), `false` after an error,
  *   an RST, or a send that failed.
@@ -39,8 +80,9 @@ export async function runStreamSession(
   conn: TcpOrUnixConnection,
   meta: Record<string, unknown>,
   role: "listen" | "connect",
+  endpoint?: SessionEndpoint,
 ): Promise<boolean> {
-  const { out } = session;
+  const { out, log } = session;
   const io = {
     read: (p: Uint8Array) => conn.read(p),
     write: (p: Uint8Array) => conn.write(p),
@@ -48,6 +90,7 @@ export async function runStreamSession(
   const framed = session.frame ? new FramedConn(io, session.frame) : null;
   // `--frame raw` has no boundaries to keep: stdin goes as it is read, newlines included.
   const byLine = framed !== null && session.frame!.kind !== "raw";
+  const ends = endpoint ?? stdioEndpoint(session, byLine);
   const discard = session.frame && "oversize" in session.frame &&
     session.frame.oversize === "discard";
   let unsubscribe: (() => void) | undefined;
@@ -56,22 +99,34 @@ export async function runStreamSession(
   /** A send failed (the peer closed or reset, a frame did not encode): the exit is 1. */
   let sendFailed = false;
   let reason: string | null = null;
+  /** `-q`: set when the quit timer closed the connection, so the read's error is ours. */
+  let quitting = false;
+  let quitTimer: ReturnType<typeof setTimeout> | undefined;
+  const crlf = session.crlf ? new CrlfConverter() : null;
+  // With -k, listen shares stdin: its end does not end a connection.
+  const sharedStdin = endpoint === undefined && role === "listen" && session.keepOpen;
 
-  let stdinDone!: () => void;
-  const sendSideDone = new Promise<void>((r) => stdinDone = r);
-  if (!session.echo) {
+  const quit = () => {
+    quitting = true;
+    if (!conn.closed) conn.close().catch(() => {});
+  };
+  let sendSideEnded!: () => void;
+  const sendSideDone = new Promise<void>((r) => sendSideEnded = r);
+  if (!session.echo && !session.recvOnly) {
     const lines = byLine ? new LineSplitter() : null;
-    unsubscribe = session.stdin.subscribe((chunk) => {
+    unsubscribe = ends.subscribe((input) => {
       writeChain = writeChain.then(async () => {
         if (conn.closed) {
           // The connection ended before stdin did: what stdin still had was not sent.
-          if (chunk !== null && role === "connect") sendFailed = true;
+          if (input !== null && role === "connect") sendFailed = true;
           return;
         }
+        const chunk = input && crlf ? crlf.convert(input) : input;
         if (lines) {
           for (const line of lines.push(chunk)) {
             try {
               await framed!.writeFrame(line);
+              log?.sent(line);
             } catch (e) {
               // A line that cannot be a frame is reported; the lines after it still go.
               if (!(e instanceof RangeError)) throw e;
@@ -79,17 +134,24 @@ export async function runStreamSession(
               out.error(e, meta);
             }
           }
-        } else if (chunk) await conn.writeAll(chunk);
-        if (chunk === null && (role === "connect" || !session.keepOpen)) {
+        } else if (chunk) {
+          await conn.writeAll(chunk);
+          log?.sent(chunk);
+          out.debug(`sent ${chunk.length} bytes`);
+        }
+        if (chunk === null && !sharedStdin) {
           await conn.closeWrite();
           out.event("half-close", { ...meta, direction: "send" }, "stdin ended: sent FIN");
+          // --send-only ends with stdin (ncat); -q SECS waits that long for the peer first.
+          const wait = session.sendOnly ? 0 : session.quitAfterEof;
+          if (wait !== undefined) quitTimer = setTimeout(quit, wait);
         }
       }).catch((e) => {
         sendFailed = true;
         if (!conn.closed) out.error(e, meta);
-        stdinDone();
+        sendSideEnded();
       }).finally(() => {
-        if (chunk === null) stdinDone();
+        if (input === null) sendSideEnded();
       });
       return writeChain;
     });
@@ -109,40 +171,47 @@ export async function runStreamSession(
           throw e;
         }
         if (f === null) break;
+        log?.received(f);
         if (session.echo) await framed.writeFrame(f);
-        else if (byLine || out.json) out.frame(f, meta);
-        else out.data(f, meta);
+        else if (!session.sendOnly) await ends.received(f, true, meta);
       }
     } else {
       const buf = new Uint8Array(65536);
       for (;;) {
         const n = await conn.read(buf);
         if (n === null) break;
-        if (session.echo) await conn.writeAll(buf.subarray(0, n));
-        else out.data(buf.subarray(0, n), meta);
+        const bytes = buf.subarray(0, n);
+        log?.received(bytes);
+        out.debug(`received ${n} bytes`);
+        if (session.echo) await conn.writeAll(bytes);
+        else if (!session.sendOnly) await ends.received(bytes, false, meta);
       }
     }
-    reason = peerEndReason(conn);
+    reason = quitting ? "local" : peerEndReason(conn);
     if (reason === "RST") clean = false;
+    ends.peerEnded();
     // Half-close: the peer is done sending, but stdin may still have data for it. Keep
     // sending until stdin ends (not for a terminal, nor for --keep-open's shared stdin).
-    if (
-      reason !== "RST" && unsubscribe && !session.stdin.interactive &&
-      !(role === "listen" && session.keepOpen)
-    ) {
+    if (reason !== "RST" && unsubscribe && !ends.interactive && !sharedStdin && !quitting) {
       await sendSideDone;
     }
   } catch (e) {
-    clean = false;
-    reason = isConnectionReset(e) ? "RST" : isIdleTimeout(e) ? "idle-timeout" : "error";
-    if (reason !== "RST") out.error(e, meta);
+    if (quitting) reason = "local";
+    else {
+      clean = false;
+      reason = isConnectionReset(e) ? "RST" : isIdleTimeout(e) ? "idle-timeout" : "error";
+      if (reason !== "RST") out.error(e, meta);
+    }
+    ends.peerEnded();
   } finally {
+    clearTimeout(quitTimer);
     unsubscribe?.();
     framed?.close();
   }
   await writeChain;
   const closing = conn.closed ? Promise.resolve() : conn.close();
   await closing.catch(() => {});
+  await ends.close();
   out.event(
     "close",
     { ...meta, reason, bytesIn: conn.bytesRead, bytesOut: conn.bytesWritten },
@@ -232,15 +301,15 @@ async function removeStaleSocket(path: string): Promise<void> {
   }
 }
 
-export async function listenStream(
-  session: Session,
-  target: { hostname: string; port: number } | string,
-) {
+export async function listenStream(session: Session, target: SessionTarget | string) {
   const { out } = session;
   if (typeof target === "string") await removeStaleSocket(target);
   const server = typeof target === "string"
     ? listenUnix({ path: target, idleTimeout: session.idleTimeout })
-    : listen({ hostname: target.hostname, port: target.port, idleTimeout: session.idleTimeout });
+    : listenDualStack(
+      target,
+      (hostname) => listen({ hostname, port: target.port, idleTimeout: session.idleTimeout }),
+    );
   const transport = typeof target === "string" ? "unix" : "tcp";
   let allClean = true;
   try {
@@ -293,6 +362,17 @@ export async function listenStream(
       } finally {
         clearTimeout(timer);
       }
+      const refused = refusal(session, conn.remoteAddr);
+      if (refused !== null) {
+        // Turned away (ncat closes them too); it does not count toward --max-conns.
+        out.event(
+          "refuse",
+          { remote: addressFields(conn.remoteAddr), reason: refused },
+          `refused connection from ${addressText(conn.remoteAddr)}: ${refused}`,
+        );
+        conn.close().catch(() => {});
+        continue;
+      }
       served++;
       const p: Promise<boolean> = serveAccepted(session, conn, ++id, transport).then((ok) => {
         if (!ok) allClean = false;
@@ -310,11 +390,15 @@ export async function listenStream(
   return allClean ? 0 : 1;
 }
 
-export async function connectStream(
-  session: Session,
-  target: { hostname: string; port: number } | string,
-) {
+export async function connectStream(session: Session, target: SessionTarget | string) {
   const { out } = session;
+  if (session.source !== undefined) {
+    throw new UsageError(
+      "-s/-p set the source of UDP (-u) and the address of listen; Deno.connect takes no " +
+        "local address for a TCP or Unix connection",
+      "connect",
+    );
+  }
   const conn: TcpOrUnixConnection = typeof target === "string"
     ? await connectUnix({
       path: target,
@@ -322,7 +406,7 @@ export async function connectStream(
       idleTimeout: session.idleTimeout,
     })
     : await connect({
-      hostname: target.hostname,
+      hostname: await addressInFamily(session, target.hostname),
       port: target.port,
       timeout: session.timeout,
       idleTimeout: session.idleTimeout,

@@ -10,8 +10,16 @@ import { FrameDecoder, type FrameOptions } from "../codec/mod.ts";
 import { lookup } from "../resolve/mod.ts";
 import type { SocketOptions } from "../sockopt/mod.ts";
 import { addressFields } from "./_output.ts";
-import { LineSplitter } from "./_stdin_hub.ts";
-import { addressText, applySessionOptions, type DatagramPer, type Session } from "./_session.ts";
+import { CrlfConverter, LineSplitter } from "./_stdin_hub.ts";
+import {
+  addressText,
+  applySessionOptions,
+  type DatagramPer,
+  listenDualStack,
+  refusal,
+  type Session,
+  type SessionTarget,
+} from "./_session.ts";
 
 /** The largest UDP payload over IPv4 (65,535 - 20 IP - 8 UDP bytes). */
 export const MAX_DATAGRAM = 65507;
@@ -68,15 +76,17 @@ async function udpLoop(
   let sendChain = Promise.resolve();
   let code = 0;
   const cut = datagramCutter(session.datagramPer, session.frame);
+  const crlf = session.crlf ? new CrlfConverter() : null;
   // Aborted once stdin has ended and everything from it was sent: the client then waits the
   // grace for replies instead of forever.
   const stdinEnded = new AbortController();
   const subscribe = () => {
     unsubscribe = session.stdin.subscribe((chunk) => {
       sendChain = sendChain.then(async () => {
-        for (const datagram of cut(chunk)) {
+        for (const datagram of cut(chunk && crlf ? crlf.convert(chunk) : chunk)) {
           try {
             await sock.sendTo(datagram, peer!);
+            session.log?.sent(datagram);
           } catch (e) {
             // EMSGSIZE, ECONNREFUSED from an earlier ICMP: reported, the exit is 1.
             code = 1;
@@ -92,16 +102,18 @@ async function udpLoop(
       return sendChain;
     });
   };
-  if (!session.echo && peer) subscribe();
+  if (!session.echo && !session.recvOnly && peer) subscribe();
   const limit = session.maxConns ?? Infinity;
   let received = 0;
   try {
     while (received < limit) {
       const ended = stdinEnded.signal.aborted;
-      // After stdin ended, a client waits for late replies for the idle timeout (default 1 s).
+      // After stdin ended, a client waits for late replies: -q, else the idle timeout, else
+      // 1 s (--send-only: not at all).
       const grace = role === "connect" && ended
-        ? session.idleTimeout ?? UDP_REPLY_GRACE
+        ? session.sendOnly ? 0 : session.quitAfterEof ?? session.idleTimeout ?? UDP_REPLY_GRACE
         : undefined;
+      if (grace === 0) break;
       // listen -w: wait at most that long for the first datagram.
       const first = role === "listen" && received === 0 ? session.timeout : undefined;
       const wait = grace ?? first ?? session.idleTimeout;
@@ -126,9 +138,20 @@ async function udpLoop(
         }
         throw e;
       }
+      const refused = role === "listen" ? refusal(session, d.remoteAddr) : null;
+      if (refused !== null) {
+        out.event(
+          "refuse",
+          { remote: addressFields(d.remoteAddr), reason: refused },
+          `dropped a datagram from ${addressText(d.remoteAddr)}: ${refused}`,
+        );
+        continue;
+      }
       received++;
+      session.log?.received(d.data);
       const from = addressFields(d.remoteAddr);
       if (session.echo) await sock.sendTo(d.data, d.remoteAddr);
+      if (session.sendOnly) continue;
       if (out.json) out.datagram(d.data, { from });
       else if (!session.echo) out.data(d.data);
       if (role === "listen" && !session.echo) {
@@ -150,11 +173,14 @@ async function udpLoop(
 /** How long `connect -u` waits for replies after stdin ended, without `--idle-timeout`. */
 const UDP_REPLY_GRACE = 1000;
 
-export async function listenUdp(session: Session, target: { hostname: string; port: number }) {
+export async function listenUdp(session: Session, target: SessionTarget) {
   const reuse = session.opts?.reuseAddress === true;
   const rest: Record<string, unknown> = { ...session.opts };
   delete rest.reuseAddress;
-  const sock = bind({ hostname: target.hostname, port: target.port, reuseAddress: reuse });
+  const sock = listenDualStack(
+    target,
+    (hostname) => bind({ hostname, port: target.port, reuseAddress: reuse }),
+  );
   try {
     applySessionOptions(session, sock, rest as SocketOptions, "socket");
   } catch (e) {
@@ -169,13 +195,23 @@ export async function listenUdp(session: Session, target: { hostname: string; po
   return await udpLoop(session, sock, "listen");
 }
 
-export async function connectUdp(session: Session, target: { hostname: string; port: number }) {
-  const [first] = await lookup(target.hostname, undefined, { socktype: "dgram" });
+export async function connectUdp(session: Session, target: SessionTarget) {
+  const [first] = await lookup(target.hostname, undefined, {
+    socktype: "dgram",
+    ...(session.family ? { family: session.family } : {}),
+  });
+  if (first === undefined) {
+    throw new Deno.errors.NotFound(
+      `Cannot resolve ${target.hostname}: no IPv${session.family} address`,
+    );
+  }
   const v6 = first.family === 6;
   const loopback = first.address === "::1" || first.address.startsWith("127.");
+  // -s/-p: the source address and port, as ncat's.
   const sock = bind({
-    hostname: loopback ? (v6 ? "::1" : "127.0.0.1") : (v6 ? "::" : "0.0.0.0"),
-    port: 0,
+    hostname: session.source?.hostname ??
+      (loopback ? (v6 ? "::1" : "127.0.0.1") : (v6 ? "::" : "0.0.0.0")),
+    port: session.source?.port ?? 0,
   });
   try {
     if (session.opts) applySessionOptions(session, sock, session.opts, "socket");

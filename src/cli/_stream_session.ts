@@ -32,6 +32,7 @@ import {
   type TcpOrUnixConnection,
 } from "./_session.ts";
 import { UsageError } from "./_args.ts";
+import { execEndpoint } from "./_exec.ts";
 
 /**
  * Where a connection's bytes come from and go to: stdin and stdout by default, a child
@@ -42,6 +43,8 @@ export interface SessionEndpoint {
   subscribe(fn: (chunk: Uint8Array | null) => Promise<void>): () => void;
   /** Whether a peer's FIN should end the session at once (a person at a terminal). */
   readonly interactive: boolean;
+  /** The end of what goes to the peer ends the connection (a child's exit). */
+  readonly endsWithSource?: boolean;
   /** Bytes (or one frame) from the peer. */
   received(bytes: Uint8Array, frame: boolean, meta: Record<string, unknown>): Promise<void>;
   /** The peer is done sending. */
@@ -80,7 +83,6 @@ export async function runStreamSession(
   conn: TcpOrUnixConnection,
   meta: Record<string, unknown>,
   role: "listen" | "connect",
-  endpoint?: SessionEndpoint,
 ): Promise<boolean> {
   const { out, log } = session;
   const io = {
@@ -90,7 +92,7 @@ export async function runStreamSession(
   const framed = session.frame ? new FramedConn(io, session.frame) : null;
   // `--frame raw` has no boundaries to keep: stdin goes as it is read, newlines included.
   const byLine = framed !== null && session.frame!.kind !== "raw";
-  const ends = endpoint ?? stdioEndpoint(session, byLine);
+  const ends = session.exec ? execEndpoint(session, byLine, meta) : stdioEndpoint(session, byLine);
   const discard = session.frame && "oversize" in session.frame &&
     session.frame.oversize === "discard";
   let unsubscribe: (() => void) | undefined;
@@ -104,7 +106,7 @@ export async function runStreamSession(
   let quitTimer: ReturnType<typeof setTimeout> | undefined;
   const crlf = session.crlf ? new CrlfConverter() : null;
   // With -k, listen shares stdin: its end does not end a connection.
-  const sharedStdin = endpoint === undefined && role === "listen" && session.keepOpen;
+  const sharedStdin = !session.exec && role === "listen" && session.keepOpen;
 
   const quit = () => {
     quitting = true;
@@ -143,7 +145,8 @@ export async function runStreamSession(
           await conn.closeWrite();
           out.event("half-close", { ...meta, direction: "send" }, "stdin ended: sent FIN");
           // --send-only ends with stdin (ncat); -q SECS waits that long for the peer first.
-          const wait = session.sendOnly ? 0 : session.quitAfterEof;
+          // The child's exit (--exec) ends the connection at once.
+          const wait = session.sendOnly || ends.endsWithSource ? 0 : session.quitAfterEof;
           if (wait !== undefined) quitTimer = setTimeout(quit, wait);
         }
       }).catch((e) => {

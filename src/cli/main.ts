@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-ffi --allow-read --allow-write --allow-sys --allow-env
+#!/usr/bin/env -S deno run --allow-net --allow-ffi --allow-read --allow-write --allow-sys --allow-env --allow-run
 /**
  * The `sockkit` command: ncat/socat-style `listen` and `connect` with shared frame specs,
  * JSON events and socket-option reports, plus `resolve`, `ifaces`, `addr`, `errno`,
@@ -8,7 +8,7 @@
  *
  * Permissions: `--allow-net` (sockets), `--allow-ffi` (socket options, TCP_INFO, FIN/RST,
  * system resolver), `--allow-read`/`--allow-write` (Unix socket paths, /etc/hosts),
- * `--allow-sys` (interfaces), `--allow-env`.
+ * `--allow-sys` (interfaces), `--allow-env`, `--allow-run` (`--exec`, `--sh-exec`).
  *
  * @example
  * ```ts ignore

@@ -16,6 +16,7 @@ export const PERMS = [
   "--allow-write",
   "--allow-sys",
   "--allow-env",
+  "--allow-run",
 ];
 const dec = new TextDecoder();
 const enc = new TextEncoder();

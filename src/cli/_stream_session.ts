@@ -229,7 +229,7 @@ export async function runStreamSession(
  * real client. A bad or late header is reported and the connection closed (by
  * `readProxyHeader`); the server goes on.
  */
-async function unwrapProxy(
+export async function unwrapProxy(
   session: Session,
   conn: TcpOrUnixConnection,
   id: number,

@@ -24,6 +24,7 @@ import { type Command, UsageError } from "./_args.ts";
 import { describeError, errorLine, writeAllSync } from "./_output.ts";
 import { listenCommand } from "./listen.ts";
 import { connectCommand } from "./connect.ts";
+import { relayCommand } from "./relay.ts";
 import { resolveCommand } from "./resolve.ts";
 import { ifacesCommand } from "./ifaces.ts";
 import { addrCommand } from "./addr.ts";
@@ -38,6 +39,7 @@ export const VERSION = "0.1.0";
 export const COMMANDS: readonly Command[] = [
   listenCommand,
   connectCommand,
+  relayCommand,
   resolveCommand,
   ifacesCommand,
   addrCommand,

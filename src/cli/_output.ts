@@ -96,7 +96,7 @@ export function unmapIPv4(address: string): string {
 }
 
 /** An address as every JSON event spells it. */
-export type AddressFields = { address: string; port: number } | { path: string };
+export type AddressFields = { address: string; port: number } | { path: string | null };
 
 /**
  * Spell an address for a JSON event: `{address, port}` for TCP and UDP, `{path}` for Unix

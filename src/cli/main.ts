@@ -111,7 +111,10 @@ function fail(e: unknown, json: boolean): number {
   if (json) {
     writeAllSync(
       Deno.stdout,
-      enc.encode(JSON.stringify({ event: "error", ...describeError(e) }) + "\n"),
+      enc.encode(
+        JSON.stringify({ event: "error", ...describeError(e), t: Math.round(performance.now()) }) +
+          "\n",
+      ),
     );
   }
   writeAllSync(Deno.stderr, enc.encode(errorLine(e) + "\n"));

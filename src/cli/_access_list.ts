@@ -61,6 +61,8 @@ export class AccessList {
   readonly #deny: Block[];
 
   /**
+   * Parse the lists.
+   *
    * @param allow The `--allow` list, or `undefined` for everyone.
    * @param deny The `--deny` list, or `undefined` for no one.
    * @throws {UsageError} For an entry that is not an address or CIDR block.

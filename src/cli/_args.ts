@@ -15,6 +15,12 @@ import type { SocketOptions } from "../sockopt/mod.ts";
 export class UsageError extends Error {
   /** The subcommand whose usage was wrong (for the `--help` hint), or `""`. */
   readonly command: string;
+  /**
+   * Make a usage error.
+   *
+   * @param message What was wrong, one line.
+   * @param command The subcommand, for the `--help` hint.
+   */
   constructor(message: string, command = "") {
     super(message);
     this.name = "UsageError";

@@ -242,6 +242,7 @@ function parseExec(
   return { argv, shell: false };
 }
 
+/** Build `sockkit listen` or `sockkit connect`. */
 export function makeNetcatCommand(role: "listen" | "connect"): Command {
   const usage = role === "listen"
     ? "sockkit listen [options] [HOST:]PORT | HOST PORT | -p PORT\n" +

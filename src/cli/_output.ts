@@ -217,6 +217,13 @@ export class Output {
   #stderr: { writeSync(p: Uint8Array): number };
   #onStdoutClosed: () => void;
 
+  /**
+   * Make an output.
+   *
+   * @param opts JSON events, hex dumps and verbosity.
+   * @param sinks stdout and stderr (default: the process's), and what to do when stdout's
+   *   reader has gone.
+   */
   constructor(
     opts: { json?: boolean; hex?: boolean; verbose?: boolean; verbosity?: number } = {},
     sinks: {

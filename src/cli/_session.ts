@@ -21,19 +21,29 @@ export type DatagramPer = "line" | "read" | "frame";
 
 /** What a listen/connect session was asked to do. */
 export interface Session {
+  /** Where events, data and notes go. */
   out: Output;
+  /** `--frame`: the parsed spec. */
   frame?: FrameOptions;
   /** The --frame text, for workers (they parse it again). */
   frameSpec?: string;
+  /** `--proxy-protocol`: the PROXY header each accepted connection starts with. */
   proxyProtocol?: Exclude<ServeProxyProtocol, "off">;
+  /** `--echo`: send back what arrives instead of using stdin and stdout. */
   echo: boolean;
+  /** `-k`: keep accepting connections. */
   keepOpen: boolean;
+  /** `-m`: connections (UDP: datagrams) to serve before exiting. */
   maxConns?: number;
+  /** `--opt`: socket options. */
   opts?: SocketOptions;
+  /** `-w`: connect timeout, or how long listen waits for its first peer (ms). */
   timeout?: number;
+  /** `-i`: idle timeout (ms). */
   idleTimeout?: number;
   /** UDP: how stdin becomes datagrams. */
   datagramPer: DatagramPer;
+  /** stdin, shared by the session's connections. */
   stdin: StdinHub;
   /** `--send-only`: received bytes are dropped, and the end of stdin ends the session. */
   sendOnly?: boolean;
@@ -55,8 +65,10 @@ export interface Session {
   exec?: { argv: string[]; shell: boolean };
 }
 
+/** A stream connection of the session. */
 export type TcpOrUnixConnection = TcpConnection | UnixConnection;
 
+/** An address as notes spell it: `127.0.0.1:80`, `[::1]:80`, or the Unix path. */
 export function addressText(a: Deno.Addr): string {
   if (a.transport === "unix" || a.transport === "unixpacket") return a.path || "(unnamed)";
   const n = a as Deno.NetAddr;
@@ -67,6 +79,10 @@ export function addressText(a: Deno.Addr): string {
 /** Options that mean something only before bind, or only on a listener. */
 const LISTENER_ONLY = new Set(["reuseAddress", "reusePort"]);
 
+/**
+ * Apply `options` to `socket` and report what the kernel applied (`-v`: a note per option, or
+ * with `--json` an `options` event).
+ */
 export function applySessionOptions(
   session: Session,
   socket: Parameters<typeof setSocketOptions>[0],
@@ -89,6 +105,7 @@ export function applySessionOptions(
   }
 }
 
+/** The options of `--opt` that apply to an accepted or connected socket (not the listener's). */
 export function connectionOptions(o: SocketOptions | undefined): SocketOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o ?? {})) if (!LISTENER_ONLY.has(k)) out[k] = v;
@@ -101,11 +118,13 @@ export function peerEndReason(conn: TcpOrUnixConnection): string {
   return conn.endReason ?? "EOF";
 }
 
+/** Whether `e` is a connection reset (ECONNRESET). */
 export function isConnectionReset(e: unknown): boolean {
   return e instanceof Deno.errors.ConnectionReset ||
     (e as { code?: string })?.code === "ECONNRESET";
 }
 
+/** Whether `e` is the idle timeout of `-i`. */
 export function isIdleTimeout(e: unknown): boolean {
   return e instanceof Deno.errors.TimedOut && (e as { operation?: string }).operation === "idle";
 }

@@ -20,10 +20,16 @@ export class StdinHub {
   #ended = false;
   readonly #source: { read(p: Uint8Array): Promise<number | null> };
 
+  /**
+   * Make a hub.
+   *
+   * @param source Where to read (default: stdin).
+   */
   constructor(source: { read(p: Uint8Array): Promise<number | null> } = Deno.stdin) {
     this.#source = source;
   }
 
+  /** Whether stdin has ended. */
   get ended(): boolean {
     return this.#ended;
   }
@@ -37,7 +43,13 @@ export class StdinHub {
     }
   }
 
-  subscribe(fn: Subscriber): () => void {
+  /**
+   * Receive every chunk from now on (and what waited for a subscriber), then `null` at the end.
+   *
+   * @param fn Called with each chunk, in order; the next waits for its promise.
+   * @returns The function that unsubscribes.
+   */
+  subscribe(fn: (chunk: Uint8Array | null) => Promise<void>): () => void {
     this.#subs.add(fn);
     this.#wake?.();
     if (!this.#started) {
@@ -80,9 +92,20 @@ export class StdinHub {
 export class LineSplitter {
   #rest: Uint8Array = new Uint8Array(0);
   readonly #keepNewline: boolean;
+  /**
+   * Make a splitter.
+   *
+   * @param keepNewline Keep each line's LF (and CR).
+   */
   constructor(keepNewline = false) {
     this.#keepNewline = keepNewline;
   }
+  /**
+   * Add a chunk.
+   *
+   * @param chunk The bytes, or `null` at the end (the rest is then the last line).
+   * @returns The complete lines.
+   */
   push(chunk: Uint8Array | null): Uint8Array[] {
     if (chunk === null) {
       const last = this.#rest;

@@ -304,7 +304,13 @@ async function removeStaleSocket(path: string): Promise<void> {
   }
 }
 
-export async function listenStream(session: Session, target: SessionTarget | string) {
+/**
+ * `listen` on TCP or a Unix path: accept, serve each connection, and exit 1 if any failed.
+ */
+export async function listenStream(
+  session: Session,
+  target: SessionTarget | string,
+): Promise<number> {
   const { out } = session;
   if (typeof target === "string") await removeStaleSocket(target);
   const server = typeof target === "string"
@@ -393,7 +399,11 @@ export async function listenStream(session: Session, target: SessionTarget | str
   return allClean ? 0 : 1;
 }
 
-export async function connectStream(session: Session, target: SessionTarget | string) {
+/** `connect` over TCP or to a Unix path; the exit code. */
+export async function connectStream(
+  session: Session,
+  target: SessionTarget | string,
+): Promise<number> {
   const { out } = session;
   if (session.source !== undefined) {
     throw new UsageError(

@@ -173,7 +173,8 @@ async function udpLoop(
 /** How long `connect -u` waits for replies after stdin ended, without `--idle-timeout`. */
 const UDP_REPLY_GRACE = 1000;
 
-export async function listenUdp(session: Session, target: SessionTarget) {
+/** `listen -u`: bind, then receive (and reply to the last sender); the exit code. */
+export async function listenUdp(session: Session, target: SessionTarget): Promise<number> {
   const reuse = session.opts?.reuseAddress === true;
   const rest: Record<string, unknown> = { ...session.opts };
   delete rest.reuseAddress;
@@ -195,7 +196,8 @@ export async function listenUdp(session: Session, target: SessionTarget) {
   return await udpLoop(session, sock, "listen");
 }
 
-export async function connectUdp(session: Session, target: SessionTarget) {
+/** `connect -u`: send stdin as datagrams, print the replies; the exit code. */
+export async function connectUdp(session: Session, target: SessionTarget): Promise<number> {
   const [first] = await lookup(target.hostname, undefined, {
     socktype: "dgram",
     ...(session.family ? { family: session.family } : {}),

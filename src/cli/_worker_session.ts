@@ -17,11 +17,12 @@ import { serveAccepted } from "./_stream_session.ts";
  * `listen --workers N`: an echo server on N Workers sharing the port. Each worker runs
  * {@linkcode workerSession} (in `_listen_worker.ts`) with the same flags.
  */
+/** Run `listen --workers N` until it is stopped or `--max-conns` were served. */
 export async function listenWorkers(
   session: Session,
   target: { hostname: string; port: number },
   n: number,
-) {
+): Promise<number> {
   const { out } = session;
   const settings: WorkerSessionSettings = {
     json: out.json,
@@ -75,12 +76,19 @@ export const REPORTED_SESSION_ERROR = "ReportedSessionError";
 
 /** The flags a `--workers` worker needs (structured-cloneable). */
 export interface WorkerSessionSettings {
+  /** `--json`. */
   json: boolean;
+  /** `--hex`. */
   hex: boolean;
+  /** `-v`. */
   verbose: boolean;
+  /** `--frame`, as text (parsed again in the worker). */
   frameSpec?: string;
+  /** `--opt` for accepted connections. */
   opts?: SocketOptions;
+  /** `--proxy-protocol`. */
   proxyProtocol?: Exclude<ServeProxyProtocol, "off">;
+  /** `-i` (ms). */
   idleTimeout?: number;
 }
 

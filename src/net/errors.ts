@@ -42,6 +42,7 @@ export class SocketTimeoutError extends Deno.errors.TimedOut {
   readonly timeout: number;
   /** Always `"ETIMEDOUT"`. */
   readonly code = "ETIMEDOUT";
+  /** Builds the error for the operation that ran past `timeout` ms. */
   constructor(operation: TimeoutOperation, timeout: number, detail?: string) {
     super(`Cannot ${operation}${detail ? ` ${detail}` : ""}: timed out after ${timeout} ms`);
     this.name = "SocketTimeoutError";
@@ -67,6 +68,7 @@ export class SocketTimeoutError extends Deno.errors.TimedOut {
 export class SocketStateError extends Deno.errors.BadResource {
   /** The errno name that describes the state (`EBADF`, `ESHUTDOWN`, `EDESTADDRREQ`, `EISCONN`). */
   readonly code: string;
+  /** Builds the error from its message and errno-style code. */
   constructor(message: string, code: string) {
     super(message);
     this.name = "SocketStateError";

@@ -54,6 +54,8 @@ export class ProxiedTcpConnection extends TcpConnection {
   #rest: Uint8Array | undefined;
 
   /**
+   * Wraps an accepted socket whose PROXY header has been read.
+   *
    * @param raw The accepted socket, with the header already consumed.
    * @param header The header {@linkcode readProxyHeader} returned.
    * @param rest Bytes read after the header (returned first by `read`).

@@ -175,6 +175,7 @@ export function serve(
   handler: ConnectionHandler<TcpConnection>,
   options?: TcpServeOptions,
 ): Server<Deno.NetAddr>;
+/** Serves a Unix stream socket at `options.path`, one handler call per connection. */
 export function serve(
   handler: ConnectionHandler<UnixConnection>,
   options: UnixServeOptions,

@@ -53,6 +53,7 @@ export class StreamConnection<A extends Deno.Addr, C extends Deno.Conn<A> = Deno
   #writable: WritableStream<Uint8Array> | undefined;
   #address: string;
 
+  /** Wraps a Deno connection, with optional read and write timeouts. */
   constructor(raw: C, timeouts: StreamTimeouts = {}) {
     this.raw = raw;
     const r = raw.remoteAddr as Deno.Addr;

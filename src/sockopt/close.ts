@@ -93,11 +93,16 @@ function sleep(ms: number): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { abortConnection } from "./close.ts";
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
- * using _server = await listener.accept();
+ * using server = await listener.accept();
  * abortConnection(client);
+ * // The RST is on the peer before its read starts, so the read fails with ECONNRESET
+ * // (a read already waiting when it arrives returns null, as at EOF). The client is closed.
+ * await assert.rejects(server.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
+ * assert.throws(() => client.close(), Deno.errors.BadResource);
  * ```
  */
 export function abortConnection(conn: SocketLike): void {

@@ -36,6 +36,7 @@ export class SocketOptionError extends Error {
   readonly errno: number;
   /** The errno name (`"EINVAL"`), or `"E<number>"` when unknown. */
   readonly code: string;
+  /** Builds the error from the option, the errno and its name, and the message. */
   constructor(
     option: string,
     errno: number,
@@ -65,6 +66,7 @@ export class SocketOptionError extends Error {
 export class FfiPermissionError extends Deno.errors.NotCapable {
   /** The operation that needed FFI. */
   readonly operation: string;
+  /** Builds the error for the operation that needed `--allow-ffi`. */
   constructor(operation: string, options?: ErrorOptions) {
     super(
       `Cannot ${operation}: FFI is not permitted; run with --allow-ffi (socket options, abortive close and tcpInfo call libc)`,
@@ -90,6 +92,7 @@ export class FfiPermissionError extends Deno.errors.NotCapable {
 export class LibcNotFoundError extends Error {
   /** The library names that were tried. */
   readonly tried: readonly string[];
+  /** Builds the error from the library paths that were tried. */
   constructor(tried: readonly string[], options?: ErrorOptions) {
     super(
       `Cannot load libc: tried ${
@@ -127,6 +130,7 @@ export class StaleDescriptorError extends Deno.errors.BadResource {
   readonly problem: DescriptorProblem;
   /** The descriptor number involved, or -1 when none was found. */
   readonly fd: number;
+  /** Builds the error from the problem, the descriptor and an optional detail. */
   constructor(problem: DescriptorProblem, fd: number, detail = "", options?: ErrorOptions) {
     const what = {
       closed: "the socket is closed",
@@ -161,6 +165,7 @@ export class UnsupportedPlatformError extends Deno.errors.NotSupported {
   readonly feature: string;
   /** The OS it was asked for on. */
   readonly os: string;
+  /** Builds the error for a feature the OS lacks, with an optional reason. */
   constructor(feature: string, os: string, reason = "", options?: ErrorOptions) {
     super(`Cannot use ${feature}: not supported on ${os}${reason ? ` (${reason})` : ""}`, options);
     this.name = "UnsupportedPlatformError";

@@ -128,24 +128,43 @@ export interface SocketOptions {
 
 /** The values {@linkcode getSocketOptions} reads back, one per option. */
 export interface SocketOptionValues {
+  /** The current {@linkcode SocketOptions.reuseAddress} value. */
   reuseAddress: boolean;
+  /** The current {@linkcode SocketOptions.reusePort} value. */
   reusePort: boolean;
+  /** The current {@linkcode SocketOptions.receiveBufferSize} value. */
   receiveBufferSize: number;
+  /** The current {@linkcode SocketOptions.sendBufferSize} value. */
   sendBufferSize: number;
+  /** The current {@linkcode SocketOptions.linger} value. */
   linger: number | false;
+  /** The current {@linkcode SocketOptions.keepAlive} value. */
   keepAlive: false | KeepAliveTiming;
+  /** The current {@linkcode SocketOptions.userTimeout} value. */
   userTimeout: number;
+  /** The current {@linkcode SocketOptions.noDelay} value. */
   noDelay: boolean;
+  /** The current {@linkcode SocketOptions.broadcast} value. */
   broadcast: boolean;
+  /** The current {@linkcode SocketOptions.ttl} value. */
   ttl: number;
+  /** The current {@linkcode SocketOptions.tos} value. */
   tos: number;
+  /** The current {@linkcode SocketOptions.multicastTtl} value. */
   multicastTtl: number;
+  /** The current {@linkcode SocketOptions.multicastLoop} value. */
   multicastLoop: boolean;
+  /** The current {@linkcode SocketOptions.cork} value. */
   cork: boolean;
+  /** The current {@linkcode SocketOptions.quickAck} value. */
   quickAck: boolean;
+  /** The current {@linkcode SocketOptions.debug} value. */
   debug: boolean;
+  /** The current {@linkcode SocketOptions.kernelReceiveTimeout} value. */
   kernelReceiveTimeout: number;
+  /** The current {@linkcode SocketOptions.kernelSendTimeout} value. */
   kernelSendTimeout: number;
+  /** The current {@linkcode SocketOptions.conditionalAccept} value. */
   conditionalAccept: boolean;
 }
 
@@ -763,6 +782,7 @@ export function setSocketOption(
  * ```
  */
 export function getSocketOption(socket: SocketLike, level: number, name: number): number;
+/** Reads a raw option of `length` bytes (a struct such as `linger`) as its bytes. */
 export function getSocketOption(
   socket: SocketLike,
   level: number,

@@ -64,35 +64,61 @@ export type TcpInfoField =
 export interface SocketConstants {
   /** `Deno.build.os` value this table is for. */
   readonly os: "linux" | "darwin";
+  /** `AF_UNSPEC`: the address family from the C headers. */
   readonly AF_UNSPEC: number;
+  /** `AF_UNIX`: the address family from the C headers. */
   readonly AF_UNIX: number;
+  /** `AF_INET`: the address family from the C headers. */
   readonly AF_INET: number;
+  /** `AF_INET6`: the address family from the C headers. */
   readonly AF_INET6: number;
+  /** `SOCK_STREAM`: the socket type from the C headers. */
   readonly SOCK_STREAM: number;
+  /** `SOCK_DGRAM`: the socket type from the C headers. */
   readonly SOCK_DGRAM: number;
+  /** `SOCK_SEQPACKET`: the socket type from the C headers. */
   readonly SOCK_SEQPACKET: number;
+  /** `SOL_SOCKET`: the option level from the C headers. */
   readonly SOL_SOCKET: number;
+  /** `SO_DEBUG`: the socket-level option from the C headers. */
   readonly SO_DEBUG: number;
+  /** `SO_REUSEADDR`: the socket-level option from the C headers. */
   readonly SO_REUSEADDR: number;
+  /** `SO_TYPE`: the socket-level option from the C headers. */
   readonly SO_TYPE: number;
+  /** `SO_ERROR`: the socket-level option from the C headers. */
   readonly SO_ERROR: number;
+  /** `SO_BROADCAST`: the socket-level option from the C headers. */
   readonly SO_BROADCAST: number;
+  /** `SO_SNDBUF`: the socket-level option from the C headers. */
   readonly SO_SNDBUF: number;
+  /** `SO_RCVBUF`: the socket-level option from the C headers. */
   readonly SO_RCVBUF: number;
+  /** `SO_KEEPALIVE`: the socket-level option from the C headers. */
   readonly SO_KEEPALIVE: number;
   /** `SO_LINGER` in seconds (`SO_LINGER_SEC` on macOS, whose `SO_LINGER` counts clock ticks). */
   readonly SO_LINGER: number;
+  /** `SO_REUSEPORT`: the socket-level option from the C headers. */
   readonly SO_REUSEPORT: number;
+  /** `SO_RCVTIMEO`: the socket-level option from the C headers. */
   readonly SO_RCVTIMEO: number;
+  /** `SO_SNDTIMEO`: the socket-level option from the C headers. */
   readonly SO_SNDTIMEO: number;
+  /** `SO_ACCEPTCONN`: the socket-level option from the C headers. */
   readonly SO_ACCEPTCONN: number;
+  /** `IPPROTO_IP`: the protocol number, also the option level from the C headers. */
   readonly IPPROTO_IP: number;
+  /** `IPPROTO_TCP`: the protocol number, also the option level from the C headers. */
   readonly IPPROTO_TCP: number;
+  /** `IPPROTO_IPV6`: the protocol number, also the option level from the C headers. */
   readonly IPPROTO_IPV6: number;
+  /** `TCP_NODELAY`: the TCP-level option from the C headers. */
   readonly TCP_NODELAY: number;
   /** `TCP_KEEPIDLE` (Linux) / `TCP_KEEPALIVE` (macOS), seconds. */
   readonly TCP_KEEPIDLE: number;
+  /** `TCP_KEEPINTVL`: the TCP-level option from the C headers. */
   readonly TCP_KEEPINTVL: number;
+  /** `TCP_KEEPCNT`: the TCP-level option from the C headers. */
   readonly TCP_KEEPCNT: number;
   /** `TCP_CORK` (Linux) / `TCP_NOPUSH` (macOS). */
   readonly TCP_CORK: number;
@@ -100,21 +126,33 @@ export interface SocketConstants {
   readonly TCP_QUICKACK: number | null;
   /** `TCP_USER_TIMEOUT` in ms; `null` on macOS (only `TCP_RXT_CONNDROPTIME`, in seconds). */
   readonly TCP_USER_TIMEOUT: number | null;
+  /** `IP_TOS`: the IPv4-level option from the C headers. */
   readonly IP_TOS: number;
+  /** `IP_TTL`: the IPv4-level option from the C headers. */
   readonly IP_TTL: number;
+  /** `IP_MULTICAST_TTL`: the IPv4-level option from the C headers. */
   readonly IP_MULTICAST_TTL: number;
+  /** `IP_MULTICAST_LOOP`: the IPv4-level option from the C headers. */
   readonly IP_MULTICAST_LOOP: number;
+  /** `IPV6_UNICAST_HOPS`: the IPv6-level option from the C headers. */
   readonly IPV6_UNICAST_HOPS: number;
+  /** `IPV6_MULTICAST_HOPS`: the IPv6-level option from the C headers. */
   readonly IPV6_MULTICAST_HOPS: number;
+  /** `IPV6_MULTICAST_LOOP`: the IPv6-level option from the C headers. */
   readonly IPV6_MULTICAST_LOOP: number;
+  /** `IPV6_TCLASS`: the IPv6-level option from the C headers. */
   readonly IPV6_TCLASS: number;
   /** `ioctl` request for bytes not yet acknowledged by the peer (`SIOCOUTQ`); `null` on macOS. */
   readonly SIOCOUTQ: number | null;
   /** errno numbers this layer branches on. */
   readonly EBADF: number;
+  /** `EINVAL`: the errno value from the C headers. */
   readonly EINVAL: number;
+  /** `ENOTCONN`: the errno value from the C headers. */
   readonly ENOTCONN: number;
+  /** `ENOTSOCK`: the errno value from the C headers. */
   readonly ENOTSOCK: number;
+  /** `ECONNRESET`: the errno value from the C headers. */
   readonly ECONNRESET: number;
   /** `struct sockaddr`: macOS starts with a one-byte length, then a one-byte family. */
   readonly sockaddr: {
@@ -136,6 +174,7 @@ export interface SocketConstants {
   };
   /** `S_IFMT` and `S_IFSOCK` from `<sys/stat.h>`. */
   readonly S_IFMT: number;
+  /** `S_IFSOCK`: the file-type bits from the C headers. */
   readonly S_IFSOCK: number;
   /** `RLIMIT_NOFILE`, used to bound the descriptor scan when `/proc` is not readable. */
   readonly RLIMIT_NOFILE: number;

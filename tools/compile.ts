@@ -25,6 +25,7 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-write",
   "--allow-sys",
   "--allow-env",
+  "--allow-run",
 ];
 
 /** Modules the binary loads as Workers or by dynamic import, embedded with `--include`. */

@@ -16,6 +16,12 @@ import { AddressSyntaxError, parseNumericHost } from "../addr/mod.ts";
 export class UsageError extends Error {
   /** The subcommand whose usage was wrong (for the `--help` hint), or `""`. */
   readonly command: string;
+  /**
+   * Make a usage error.
+   *
+   * @param message What was wrong, one line.
+   * @param command The subcommand, for the `--help` hint.
+   */
   constructor(message: string, command = "") {
     super(message);
     this.name = "UsageError";
@@ -33,12 +39,14 @@ export interface FlagSpec {
   arg?: string;
   /** One line of help. */
   help: string;
+  /** The flag may be repeated (`-vv`); its value is then a list. */
+  multiple?: boolean;
 }
 
 /** Flags parsed by {@linkcode parseFlags}: values by flag name, plus the positionals. */
 export interface ParsedFlags {
   /** Flag values (`true` for booleans, text for strings). */
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   /** Positional arguments. */
   positionals: string[];
 }
@@ -57,11 +65,18 @@ export function parseFlags(
   argv: string[],
   flags: Record<string, FlagSpec>,
 ): ParsedFlags {
-  const options: Record<string, { type: "boolean" | "string"; short?: string }> = {
+  const options: Record<
+    string,
+    { type: "boolean" | "string"; short?: string; multiple?: boolean }
+  > = {
     help: { type: "boolean", short: "h" },
   };
   for (const [name, f] of Object.entries(flags)) {
-    options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+    options[name] = {
+      type: f.type,
+      ...(f.short ? { short: f.short } : {}),
+      ...(f.multiple ? { multiple: true } : {}),
+    };
   }
   try {
     const { values, positionals } = parseArgs({
@@ -82,15 +97,23 @@ export function parseFlags(
   }
 }
 
-/** Return the string value of a flag, or `undefined`. */
+/** Return the string value of a flag (the last one, if repeated), or `undefined`. */
 export function str(p: ParsedFlags, name: string): string | undefined {
   const v = p.values[name];
-  return typeof v === "string" ? v : undefined;
+  const last = Array.isArray(v) ? v.at(-1) : v;
+  return typeof last === "string" ? last : undefined;
 }
 
 /** Return whether a boolean flag was given. */
 export function bool(p: ParsedFlags, name: string): boolean {
-  return p.values[name] === true;
+  const v = p.values[name];
+  return v === true || (Array.isArray(v) && v.includes(true));
+}
+
+/** Return how many times a (repeatable) flag was given: `-vv` is 2. */
+export function count(p: ParsedFlags, name: string): number {
+  const v = p.values[name];
+  return Array.isArray(v) ? v.length : v === undefined ? 0 : 1;
 }
 
 /**

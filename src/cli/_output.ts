@@ -72,6 +72,55 @@ export function asText(bytes: Uint8Array): string | undefined {
   }
 }
 
+/**
+ * The payload fields of a `data`, `frame` or `datagram` event: `length`, and `text` when the
+ * bytes are valid UTF-8 (and `--hex` was not asked for), else `hex`.
+ */
+export function payloadFields(
+  bytes: Uint8Array,
+  hex: boolean,
+): { length: number; text: string } | { length: number; hex: string } {
+  const text = hex ? undefined : asText(bytes);
+  return text !== undefined
+    ? { length: bytes.length, text }
+    : { length: bytes.length, hex: toHex(bytes) };
+}
+
+/**
+ * An IPv4 client seen through a dual-stack (`::`) socket, `::ffff:127.0.0.1`, as its IPv4
+ * address `127.0.0.1` (what ncat prints); any other address unchanged.
+ */
+export function unmapIPv4(address: string): string {
+  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return m ? m[1] : address;
+}
+
+/** An address as every JSON event spells it. */
+export type AddressFields = { address: string; port: number } | { path: string | null };
+
+/**
+ * Spell an address for a JSON event: `{address, port}` for TCP and UDP, `{path}` for Unix
+ * sockets (the same in `listen`, `accept`, `connect`, `datagram` and `inspect --json`).
+ *
+ * @param a The address.
+ * @returns The fields.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressFields } from "./_output.ts";
+ * assert.deepEqual(addressFields({ transport: "tcp", hostname: "::1", port: 80 }), {
+ *   address: "::1",
+ *   port: 80,
+ * });
+ * ```
+ */
+export function addressFields(a: Deno.Addr): AddressFields {
+  if (a.transport === "unix" || a.transport === "unixpacket") return { path: a.path };
+  const n = a as Deno.NetAddr;
+  return { address: unmapIPv4(n.hostname), port: n.port };
+}
+
 /** The fields an error event carries. */
 export interface ErrorFields {
   /** The error class name (`FrameTooLongError`, `ConnectionRefused`). */
@@ -158,35 +207,57 @@ export class Output {
   readonly json: boolean;
   /** Hex dumps instead of raw bytes. */
   readonly hex: boolean;
-  /** Notes on stderr (text mode) and option reports. */
+  /** Notes on stderr (text mode) and option reports (`-v`). */
   readonly verbose: boolean;
+  /** How verbose: 0 quiet, 1 (`-v`) notes, 2 (`-vv`) a note per chunk moved too. */
+  readonly verbosity: number;
   #hexOffset = 0;
   readonly #start = performance.now();
   #stdout: { writeSync(p: Uint8Array): number };
   #stderr: { writeSync(p: Uint8Array): number };
+  #onStdoutClosed: () => void;
 
+  /**
+   * Make an output.
+   *
+   * @param opts JSON events, hex dumps and verbosity.
+   * @param sinks stdout and stderr (default: the process's), and what to do when stdout's
+   *   reader has gone.
+   */
   constructor(
-    opts: { json?: boolean; hex?: boolean; verbose?: boolean } = {},
+    opts: { json?: boolean; hex?: boolean; verbose?: boolean; verbosity?: number } = {},
     sinks: {
       stdout?: { writeSync(p: Uint8Array): number };
       stderr?: { writeSync(p: Uint8Array): number };
+      /** Called when stdout's reader has gone. Default: exit with 0. */
+      onStdoutClosed?: () => void;
     } = {},
   ) {
     this.json = !!opts.json;
     this.hex = !!opts.hex;
-    this.verbose = !!opts.verbose;
+    this.verbosity = opts.verbosity ?? (opts.verbose ? 1 : 0);
+    this.verbose = this.verbosity > 0;
     this.#stdout = sinks.stdout ?? Deno.stdout;
     this.#stderr = sinks.stderr ?? Deno.stderr;
+    this.#onStdoutClosed = sinks.onStdoutClosed ?? (() => Deno.exit(0));
   }
 
   /** Write text to stdout. */
   print(text: string): void {
-    writeAllSync(this.#stdout, enc.encode(text));
+    this.raw(enc.encode(text));
   }
 
-  /** Write raw bytes to stdout. */
+  /**
+   * Write raw bytes to stdout. When the reader of stdout has gone (`| head -c 10`), the
+   * command ends quietly with 0, as nc does: there is nobody left to tell.
+   */
   raw(bytes: Uint8Array): void {
-    writeAllSync(this.#stdout, bytes);
+    try {
+      writeAllSync(this.#stdout, bytes);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      this.#onStdoutClosed();
+    }
   }
 
   /** Write a line to stderr. */
@@ -207,6 +278,11 @@ export class Output {
     }
   }
 
+  /** A `-vv` note on stderr (text mode only: JSON already has an event per chunk). */
+  debug(text: string): void {
+    if (this.verbosity >= 2 && !this.json) this.note(`sockkit: ${text}`);
+  }
+
   /** Emit an error event (JSON), or print the error line on stderr (text mode, always). */
   error(err: unknown, fields: Record<string, unknown> = {}): void {
     if (this.json) this.event("error", { ...fields, ...describeError(err) });
@@ -216,27 +292,22 @@ export class Output {
   /** Output stream data received from a peer: raw, as a hex dump, or as a `data` event. */
   data(bytes: Uint8Array, fields: Record<string, unknown> = {}): void {
     if (this.json) {
-      const text = asText(bytes);
-      this.event("data", {
-        ...fields,
-        length: bytes.length,
-        ...(text !== undefined && !this.hex ? { text } : { hex: toHex(bytes) }),
-      });
+      this.event("data", { ...fields, ...payloadFields(bytes, this.hex) });
     } else if (this.hex) {
       this.print(hexDump(bytes, this.#hexOffset));
       this.#hexOffset += bytes.length;
     } else this.raw(bytes);
   }
 
+  /** Output one received datagram as a `datagram` event (text when it is UTF-8, else hex). */
+  datagram(bytes: Uint8Array, fields: Record<string, unknown> = {}): void {
+    this.event("datagram", { ...fields, ...payloadFields(bytes, this.hex) });
+  }
+
   /** Output one received frame: a line (text), a hex line, or a `frame` event. */
   frame(bytes: Uint8Array, fields: Record<string, unknown> = {}): void {
     if (this.json) {
-      const text = asText(bytes);
-      this.event("frame", {
-        ...fields,
-        length: bytes.length,
-        ...(text !== undefined && !this.hex ? { text } : { hex: toHex(bytes) }),
-      });
+      this.event("frame", { ...fields, ...payloadFields(bytes, this.hex) });
     } else if (this.hex) this.print(toHex(bytes) + "\n");
     else {
       this.raw(bytes);

@@ -104,8 +104,9 @@ function result(
   received: number,
   t0: number,
   complete: boolean,
+  end = performance.now(),
 ): Result {
-  const seconds = Math.max((performance.now() - t0) / 1000, 1e-6);
+  const seconds = Math.max((end - t0) / 1000, 1e-6);
   return {
     kind,
     messages: sent,
@@ -165,21 +166,26 @@ async function benchUdp(
   const to = { hostname: "127.0.0.1", port: rx.addr.port };
   let got = 0;
   let bytes = 0;
-  let sending = true;
+  let lastArrival = 0;
+  // Aborted when the sender stops, so a pending receive does not hold the run past --time.
+  const senderDone = new AbortController();
   const t0 = performance.now();
   progress.start("udp", () => bytes, t0);
   const reader = (async () => {
     while (got < count) {
+      const sending = !senderDone.signal.aborted;
       try {
         // Once the sender is done, 300 ms of silence means the rest was dropped.
-        const d = await rx.recvFrom({ timeout: sending ? 2000 : 300 });
+        const d = await rx.recvFrom({
+          timeout: sending ? Math.max(1, deadline - performance.now()) + 300 : 300,
+          ...(sending ? { signal: senderDone.signal } : {}),
+        });
         got++;
         bytes += d.data.length;
+        lastArrival = performance.now();
       } catch (e) {
-        if (e instanceof Deno.errors.TimedOut) {
-          if (!sending || performance.now() > deadline) break;
-          continue;
-        }
+        if (sending && senderDone.signal.aborted) continue;
+        if (e instanceof Deno.errors.TimedOut) break;
         throw e;
       }
     }
@@ -192,10 +198,11 @@ async function benchUdp(
     // Let the receiver run now and then so loss measures the path, not starvation.
     if ((sent & 63) === 0) await new Promise((r) => setTimeout(r, 0));
   }
-  sending = false;
+  senderDone.abort();
   await reader;
   progress.stop();
-  return result("udp", sent, size, bytes, got, t0, sent === count);
+  // The rate is over the time datagrams were arriving, not the silence that ended the wait.
+  return result("udp", sent, size, bytes, got, t0, sent === count, lastArrival || undefined);
 }
 
 async function benchFrames(

@@ -19,7 +19,7 @@ import {
   str,
   UsageError,
 } from "./_args.ts";
-import { Output } from "./_output.ts";
+import { addressFields, Output } from "./_output.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   opt: {
@@ -81,8 +81,8 @@ export const inspectCommand: Command = {
     if (out.json) {
       out.print(
         JSON.stringify({
-          local: conn.localAddr,
-          remote: conn.remoteAddr,
+          local: addressFields(conn.localAddr),
+          remote: addressFields(conn.remoteAddr),
           applied,
           options,
           tcpInfo: info,

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-ffi --allow-read --allow-write --allow-sys --allow-env
+#!/usr/bin/env -S deno run --allow-net --allow-ffi --allow-read --allow-write --allow-sys --allow-env --allow-run
 /**
  * The `sockkit` command: ncat/socat-style `listen` and `connect` with shared frame specs,
  * JSON events and socket-option reports, plus `resolve`, `ifaces`, `addr`, `errno`,
@@ -8,7 +8,7 @@
  *
  * Permissions: `--allow-net` (sockets), `--allow-ffi` (socket options, TCP_INFO, FIN/RST,
  * system resolver), `--allow-read`/`--allow-write` (Unix socket paths, /etc/hosts),
- * `--allow-sys` (interfaces), `--allow-env`.
+ * `--allow-sys` (interfaces), `--allow-env`, `--allow-run` (`--exec`, `--sh-exec`).
  *
  * @example
  * ```ts ignore
@@ -22,7 +22,9 @@
 
 import { type Command, UsageError } from "./_args.ts";
 import { describeError, errorLine, writeAllSync } from "./_output.ts";
-import { connectCommand, listenCommand } from "./netcat.ts";
+import { listenCommand } from "./listen.ts";
+import { connectCommand } from "./connect.ts";
+import { relayCommand } from "./relay.ts";
 import { resolveCommand } from "./resolve.ts";
 import { ifacesCommand } from "./ifaces.ts";
 import { addrCommand } from "./addr.ts";
@@ -37,6 +39,7 @@ export const VERSION = "0.1.0";
 export const COMMANDS: readonly Command[] = [
   listenCommand,
   connectCommand,
+  relayCommand,
   resolveCommand,
   ifacesCommand,
   addrCommand,
@@ -108,7 +111,10 @@ function fail(e: unknown, json: boolean): number {
   if (json) {
     writeAllSync(
       Deno.stdout,
-      enc.encode(JSON.stringify({ event: "error", ...describeError(e) }) + "\n"),
+      enc.encode(
+        JSON.stringify({ event: "error", ...describeError(e), t: Math.round(performance.now()) }) +
+          "\n",
+      ),
     );
   }
   writeAllSync(Deno.stderr, enc.encode(errorLine(e) + "\n"));

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { CommandWrap } from "../_local_dns.ts";
+import { assertEvent } from "./_event_schema.ts";
 
 export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 export const PERMS = [
@@ -16,6 +17,7 @@ export const PERMS = [
   "--allow-write",
   "--allow-sys",
   "--allow-env",
+  "--allow-run",
 ];
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -81,15 +83,19 @@ export async function python(code: string): Promise<string> {
 // deno-lint-ignore no-explicit-any
 export type Event = { event: string; [k: string]: any };
 
-/** Parse the JSON lines of a `--json` run. */
+/** Parse the JSON lines of a `--json` run; each must match the schema in docs/events.md. */
 export function events(stdout: string): Event[] {
-  return stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const list = stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  for (const e of list) if ("event" in e) assertEvent(e);
+  return list;
 }
 
 /** A background `sockkit` process (a server) with its stdout read as JSON lines. */
 export class Background implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
   readonly events: Event[] = [];
+  /** Events that did not match docs/events.md (checked by `finish`). */
+  readonly schemaErrors: string[] = [];
   readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
   #waiters: { pred: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
   #stdout: Promise<void>;
@@ -110,6 +116,11 @@ export class Background implements AsyncDisposable {
           if (!line.trim()) continue;
           const e = JSON.parse(line) as Event;
           this.events.push(e);
+          try {
+            assertEvent(e);
+          } catch (err) {
+            this.schemaErrors.push((err as Error).message);
+          }
           this.#waiters = this.#waiters.filter((w) => {
             if (!w.pred(e)) return true;
             w.resolve(e);
@@ -153,6 +164,11 @@ export class Background implements AsyncDisposable {
     const status = await this.child.status;
     clearTimeout(t);
     await this.#stdout;
+    if (this.schemaErrors.length) {
+      // Printed too: a failing dispose reports only "An error was suppressed".
+      console.error(this.schemaErrors.join("\n"));
+      assert.fail(`events that do not match docs/events.md:\n${this.schemaErrors.join("\n")}`);
+    }
     return { code: status.code, stderr: await this.#stderr };
   }
 

@@ -42,7 +42,7 @@ print(exchange(b"GET / HTTP/1.0\\r\\n\\r\\n", b""))
 `);
   assert.deepEqual(replies.split("\n"), ["b'v1 hello'", "b'v2 hello'", "b''"]);
   const { code } = await server.finish();
-  assert.equal(code, 0);
+  assert.equal(code, 1, "the bad header's connection failed: served on, then exit 1");
   const accepts = server.events.filter((e) => e.event === "accept");
   assert.deepEqual(accepts.map((e) => [e.remote.address, e.remote.port, e.proxied.version]), [
     ["198.51.100.9", 40000, 1],

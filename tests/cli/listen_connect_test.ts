@@ -85,7 +85,7 @@ print(data.hex())
 `);
   assert.equal(echoed, "000568656c6c6f0000000300ff7f");
   const { code } = await server.finish();
-  assert.equal(code, 0);
+  assert.equal(code, 1, "a connection ended with an error: the server keeps serving, then exits 1");
   const closes = server.events.filter((e) => e.event === "close");
   assert.equal(closes.length, 3);
   assert.equal(closes[0].reason, "error");

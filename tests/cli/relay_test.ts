@@ -1,0 +1,188 @@
+/**
+ * `sockkit relay LISTEN TARGET` against Python backends: bytes both ways with a half-close
+ * passed on, an RST passed on as an RST, `--send-proxy v1|v2` checked by a backend that parses
+ * the header, and `--frame` counting frames.
+ */
+import assert from "node:assert/strict";
+import { Background, python } from "./_run.ts";
+
+/** A Python backend in the background: prints `PORT n` first, then its result. */
+function backend(body: string) {
+  const child = new Deno.Command("python3", {
+    args: [
+      "-u",
+      "-c",
+      `import socket, struct\nl = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)\nprint("PORT", l.getsockname()[1])\n${body}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20000);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const port = (async () => {
+    while (!/^PORT (\d+)\n/.test(buf)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`backend exited: ${await new Response(child.stderr).text()}`);
+      buf += value;
+    }
+    return Number(/^PORT (\d+)\n/.exec(buf)![1]);
+  })();
+  const done = (async () => {
+    await port;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+    }
+    const status = await child.status;
+    clearTimeout(timer);
+    assert.equal(status.code, 0, await new Response(child.stderr).text());
+    return buf.replace(/^PORT \d+\n/, "").trim();
+  })();
+  return { port, done };
+}
+
+const READ_ALL = `
+import socket
+def read_all(s):
+    d = b""
+    while True:
+        c = s.recv(65536)
+        if not c: return d
+        d += c
+`;
+
+Deno.test("relay passes bytes both ways and a half-close on, with a PROXY v1 header the backend checks", async () => {
+  const b = backend(`${READ_ALL}
+c, _ = l.accept()
+f = c.makefile("rb")
+header = f.readline().decode()
+parts = header.split()
+body = b""
+while True:
+    chunk = f.read1(65536)
+    if not chunk: break
+    body += chunk
+c.sendall(body.upper()); c.shutdown(socket.SHUT_WR)
+print(parts[0], parts[1], parts[2], parts[4])
+`);
+  await using relay = new Background([
+    "relay",
+    "--json",
+    "-m",
+    "1",
+    "--send-proxy",
+    "v1",
+    "0",
+    `127.0.0.1:${await b.port}`,
+  ]);
+  const port = await relay.port();
+  const client = await python(`${READ_ALL}
+s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)
+s.sendall(b"x" * 100000); s.shutdown(socket.SHUT_WR)
+reply = read_all(s)
+print(len(reply), reply[:3], s.getsockname()[1])
+`);
+  const [len, head, clientPort] = client.split(" ");
+  assert.equal(len, "100000");
+  assert.equal(head, "b'XXX'");
+  assert.equal(await b.done, `PROXY TCP4 127.0.0.1 ${clientPort}`);
+  assert.equal((await relay.finish()).code, 0);
+  const close = relay.events.find((e) => e.event === "close")!;
+  assert.deepEqual([close.reason, close.bytesUp, close.bytesDown], ["FIN", 100000, 100000]);
+});
+
+Deno.test("relay --send-proxy v2 gives an IPv6 client's address to the backend", async () => {
+  const b = backend(`
+c, _ = l.accept()
+h = b""
+while len(h) < 16: h += c.recv(16 - len(h))
+assert h[:12] == b"\\r\\n\\r\\n\\x00\\r\\nQUIT\\n", h
+n = struct.unpack("!H", h[14:16])[0]
+a = b""
+while len(a) < n: a += c.recv(n - len(a))
+src = socket.inet_ntop(socket.AF_INET6, a[:16]); sport = struct.unpack("!H", a[32:34])[0]
+print(hex(h[12]), hex(h[13]), src, sport)
+c.close()
+`);
+  await using relay = new Background([
+    "relay",
+    "--json",
+    "-m",
+    "1",
+    "--send-proxy",
+    "v2",
+    "0",
+    `127.0.0.1:${await b.port}`,
+  ]);
+  const port = await relay.port();
+  const clientPort = await python(`
+s = socket.socket(socket.AF_INET6); s.settimeout(5); s.connect(("::1", ${port}))
+print(s.getsockname()[1]); s.recv(10)
+`.replace(/^/, "import socket\n"));
+  assert.equal(await b.done, `0x21 0x21 ::1 ${clientPort}`);
+  assert.equal((await relay.finish()).code, 0);
+});
+
+Deno.test("relay passes a backend's RST on to the client as an RST, and exits 1", async () => {
+  const b = backend(`
+c, _ = l.accept(); c.recv(5)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+print("reset sent")
+`);
+  await using relay = new Background(
+    ["relay", "--json", "-m", "1", "0", `127.0.0.1:${await b.port}`].filter((a) => a !== "-4"),
+  );
+  const port = await relay.port();
+  const out = await python(`
+import socket
+s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)
+s.sendall(b"hello")
+try:
+    d = s.recv(100)
+    print("eof" if d == b"" else d)
+except ConnectionResetError:
+    print("reset")
+`);
+  assert.equal(out, "reset");
+  assert.equal(await b.done, "reset sent");
+  assert.equal((await relay.finish()).code, 1);
+  assert.equal(relay.events.find((e) => e.event === "close")?.reason, "RST");
+});
+
+Deno.test("relay --frame counts frames both ways and --proxy-protocol takes the client from a header", async () => {
+  const b = backend(`${READ_ALL}
+c, _ = l.accept()
+data = read_all(c)
+c.sendall(data); c.close()
+print(len(data))
+`);
+  await using relay = new Background([
+    "relay",
+    "--json",
+    "-m",
+    "1",
+    "--frame",
+    "len:u8",
+    "--proxy-protocol",
+    "v1",
+    "127.0.0.1:0",
+    `127.0.0.1:${await b.port}`,
+  ]);
+  const port = await relay.port();
+  await python(`${READ_ALL}
+s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)
+s.sendall(b"PROXY TCP4 198.51.100.7 127.0.0.1 4242 80\\r\\n" + b"\\x02hi\\x03abc\\x00")
+s.shutdown(socket.SHUT_WR)
+assert read_all(s) == b"\\x02hi\\x03abc\\x00"
+`.replace(/^/, "import socket\n"));
+  assert.equal(await b.done, "8");
+  assert.equal((await relay.finish()).code, 0);
+  const accept = relay.events.find((e) => e.event === "accept")!;
+  assert.deepEqual(accept.remote, { address: "198.51.100.7", port: 4242 });
+  const close = relay.events.find((e) => e.event === "close")!;
+  assert.deepEqual([close.framesUp, close.framesDown], [3, 3]);
+  const frames = relay.events.filter((e) => e.event === "frame" && e.direction === "up");
+  assert.deepEqual(frames.map((f) => f.text), ["hi", "abc", ""]);
+});

@@ -144,6 +144,8 @@ const EXTRA_FIELDS = [
   "address",
   "frameLength",
   "maxFrameLength",
+  "payloadLength",
+  "maxPayloadLength",
   "position",
   "input",
   "option",

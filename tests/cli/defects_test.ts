@@ -103,9 +103,10 @@ print(frames)
   assert.equal(await peer.done, "['a', 'b', 'c']");
   assert.equal(r.code, 1);
   const err = events(r.stdout).find((e) => e.event === "error")!;
-  assert.equal(err.type, "FrameTooLongError");
-  assert.equal(err.frameLength, 300);
-  assert.equal(err.maxFrameLength, 255);
+  // Our own stdin asked to send too much: the caller's error, not the peer's FrameTooLongError.
+  assert.equal(err.type, "PayloadTooLongError");
+  assert.equal(err.payloadLength, 300);
+  assert.equal(err.maxPayloadLength, 255);
 });
 
 Deno.test("defect 6: --frame raw sends stdin as it is, newlines included", async () => {

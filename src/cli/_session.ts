@@ -15,6 +15,7 @@ import { type Output, unmapIPv4 } from "./_output.ts";
 import type { StdinHub } from "./_stdin_hub.ts";
 import type { SessionLog } from "./_session_log.ts";
 import type { AccessList } from "./_access_list.ts";
+import type { TlsClientOptions, TlsConnection, TlsListenFlagOptions } from "../tls/mod.ts";
 
 /** How stdin becomes datagrams (`--datagram-per`). */
 export type DatagramPer = "line" | "read" | "frame";
@@ -63,10 +64,14 @@ export interface Session {
   source?: { hostname?: string; port?: number };
   /** `--exec`/`--sh-exec` (listen and connect): the program for each connection. */
   exec?: { argv: string[]; shell: boolean };
+  /** `--tls` (connect): how to verify the server; `connectTls` options. */
+  tlsConnect?: TlsClientOptions;
+  /** `--tls` (listen): the certificate, key and ALPN `listenTls` presents. */
+  tlsListen?: TlsListenFlagOptions;
 }
 
-/** A stream connection of the session. */
-export type TcpOrUnixConnection = TcpConnection | UnixConnection;
+/** A stream connection of the session: TCP, Unix, or TLS over TCP. */
+export type TcpOrUnixConnection = TcpConnection | UnixConnection | TlsConnection;
 
 /** An address as notes spell it: `127.0.0.1:80`, `[::1]:80`, or the Unix path. */
 export function addressText(a: Deno.Addr): string {

@@ -21,6 +21,7 @@ import {
   addressInFamily,
   addressText,
   applySessionOptions,
+  connectedTlsFields,
   connectionOptions,
   isConnectionReset,
   isIdleTimeout,
@@ -30,10 +31,11 @@ import {
   type Session,
   type SessionTarget,
   type TcpOrUnixConnection,
+  tlsFlagHint,
 } from "./_session.ts";
 import { UsageError } from "./_args.ts";
 import { execEndpoint } from "./_exec.ts";
-import { connectTls, listenTls, TlsConnection, TlsVerifyError } from "../tls/mod.ts";
+import { connectTls, listenTls, TlsConnection } from "../tls/mod.ts";
 
 /**
  * Where a connection's bytes come from and go to: stdin and stdout by default, a child
@@ -259,7 +261,7 @@ export async function serveAccepted(
   const conn = await unwrapProxy(session, accepted, id);
   if (conn === null) return false;
   const meta = { conn: id, ...extra, remote: addressFields(conn.remoteAddr) };
-  const tls = conn instanceof TlsConnection ? await serverHandshake(session, conn, meta) : {};
+  const tls = await acceptedTlsFields(session, conn, meta);
   if (tls === null) return false;
   const via = conn instanceof ProxiedTcpConnection
     ? {
@@ -289,14 +291,15 @@ export async function serveAccepted(
  * Finish an accepted TLS connection's handshake before the session starts, so that `accept`
  * can report the ALPN protocol and a client that refused the certificate is one error line.
  *
- * @returns The `tls` field of the `accept` event, or `null` when the handshake failed (the
- *   error is reported and the connection closed).
+ * @returns The `tls` field of the `accept` event (nothing for a plain connection), or `null`
+ *   when the handshake failed (the error is reported and the connection closed).
  */
-async function serverHandshake(
+export async function acceptedTlsFields(
   session: Session,
-  conn: TlsConnection,
+  conn: TcpOrUnixConnection,
   meta: Record<string, unknown>,
-): Promise<{ tls: { alpn: string | null } } | null> {
+): Promise<{ tls?: { alpn: string | null } } | null> {
+  if (!(conn instanceof TlsConnection)) return {};
   try {
     const { alpnProtocol } = await conn.handshake({ timeout: session.idleTimeout });
     return { tls: { alpn: alpnProtocol } };
@@ -459,9 +462,7 @@ export async function connectStream(
   const meta = {
     remote: addressFields(conn.remoteAddr),
     local: addressFields(conn.localAddr),
-    ...(conn instanceof TlsConnection
-      ? { tls: { alpn: conn.alpnProtocol, serverName: conn.serverName ?? null } }
-      : {}),
+    ...connectedTlsFields(conn),
   };
   out.event(
     "connect",
@@ -498,8 +499,6 @@ async function connectTcpOrTls(
       serverName: session.tlsConnect.serverName ?? target.hostname,
     });
   } catch (e) {
-    // The library names its option; the user of the command needs the flag.
-    if (e instanceof TlsVerifyError) e.message = e.message.replace("in caCerts", "with --tls-ca");
-    throw e;
+    throw tlsFlagHint(e, "--tls-ca");
   }
 }

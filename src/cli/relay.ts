@@ -232,8 +232,8 @@ export const relayCommand: Command = {
         upstreamTls: tlsFromFlags(parsed, "connect", "relay", "upstream-"),
       },
     };
-    if (workers === undefined) return relayHere(settings, listenOn, tls, targetText);
-    return runOnWorkers(relaySession(settings), {
+    if (workers === undefined) return await relayHere(settings, listenOn, tls, targetText);
+    return await runOnWorkers(relaySession(settings), {
       module: new URL("./_relay_worker.ts", import.meta.url),
       settings,
       target: { hostname: listenOn.dualStack ? "::" : listenOn.hostname, port: listenOn.port },

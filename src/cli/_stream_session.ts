@@ -117,8 +117,14 @@ export async function runStreamSession(
   };
   let sendSideEnded!: () => void;
   const sendSideDone = new Promise<void>((r) => sendSideEnded = r);
+  let lines: LineSplitter | null = null;
   if (!session.echo && !session.recvOnly) {
-    const lines = byLine ? new LineSplitter() : null;
+    lines = byLine
+      ? new LineSplitter(false, (e) => {
+        sendFailed = true;
+        out.error(e, meta);
+      })
+      : null;
     unsubscribe = ends.subscribe((input) => {
       writeChain = writeChain.then(async () => {
         if (conn.closed) {
@@ -215,6 +221,7 @@ export async function runStreamSession(
     framed?.close();
   }
   await writeChain;
+  lines?.free();
   const closing = conn.closed ? Promise.resolve() : conn.close();
   await closing.catch(() => {});
   await ends.close();

@@ -174,7 +174,7 @@ const FOOTER = `
 Durations take ms, s or m (a bare number is seconds). Exit codes: 0 ok, 1 network error or a
 connection that did not end cleanly (RST, failed send), 2 usage. JSON events (docs/events.md):
 listen, accept, refuse, connect, options, data, frame, datagram, half-close, close (reason
-FIN, RST, EOF, local, idle-timeout, error), exit, stats, error.`;
+FIN, CLOSE_NOTIFY, RST, EOF, local, idle-timeout, error), exit, stats, error.`;
 
 /**
  * A length field of 1–3 bytes cannot carry the default 8 MiB maximum: without `max=`, the

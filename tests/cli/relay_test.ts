@@ -62,6 +62,19 @@ def read_all(s):
         d += c
 `;
 
+/** `sockkit relay --json -m 1 FLAGS 127.0.0.1:0 TARGET` in the background. */
+function relayOnce(flags: string[], target: string): Background {
+  return new Background(["relay", "--json", "-m", "1", ...flags, "127.0.0.1:0", target]);
+}
+
+/** A Python TLS backend's first lines: `ctx`, a server context with this certificate. */
+function tlsContext(cert: { certFile: string; keyFile: string }): string {
+  return `import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(${JSON.stringify(cert.certFile)}, ${JSON.stringify(cert.keyFile)})
+`;
+}
+
 Deno.test("relay passes bytes both ways and a half-close on, with a PROXY v1 header the backend checks", async () => {
   const b = backend(`${READ_ALL}
 c, _ = l.accept()
@@ -207,19 +220,10 @@ data = read_all(c)
 c.sendall(data.upper()); c.shutdown(socket.SHUT_WR)
 print(data.decode().strip())
 `);
-    await using relay = new Background([
-      "relay",
-      "--json",
-      "-m",
-      "1",
-      "--tls",
-      "--tls-cert",
-      p.server.certFile,
-      "--tls-key",
-      p.server.keyFile,
-      "127.0.0.1:0",
+    await using relay = relayOnce(
+      ["--tls", "--tls-cert", p.server.certFile, "--tls-key", p.server.keyFile],
       `127.0.0.1:${await b.port}`,
-    ]);
+    );
     const port = await relay.port();
     const r = await sockkit(
       ["connect", "--json", "--tls", "--tls-ca", p.ca.certFile, `localhost:${port}`],
@@ -243,9 +247,7 @@ Deno.test({
   ignore: NO_OPENSSL !== "",
   fn: async () => {
     const p = pki!;
-    const b = backend(`import ssl
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(${JSON.stringify(p.server.certFile)}, ${JSON.stringify(p.server.keyFile)})
+    const b = backend(`${tlsContext(p.server)}
 c, _ = l.accept()
 header = b""
 while not header.endswith(b"\\r\\n"): header += c.recv(1)
@@ -256,19 +258,10 @@ t.sendall(data[::-1])
 t.close()
 print(header.decode().split()[0], header.decode().split()[1], data.decode().strip())
 `);
-    await using relay = new Background([
-      "relay",
-      "--json",
-      "-m",
-      "1",
-      "--send-proxy",
-      "v1",
-      "--upstream-tls",
-      "--upstream-tls-ca",
-      p.ca.certFile,
-      "127.0.0.1:0",
+    await using relay = relayOnce(
+      ["--send-proxy", "v1", "--upstream-tls", "--upstream-tls-ca", p.ca.certFile],
       `localhost:${await b.port}`,
-    ]);
+    );
     const port = await relay.port();
     const out = await python(`${READ_ALL}
 s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)
@@ -289,9 +282,7 @@ Deno.test({
   ignore: NO_OPENSSL !== "",
   fn: async () => {
     const p = pki!;
-    const b = backend(`import ssl
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(${JSON.stringify(p.rogue.certFile)}, ${JSON.stringify(p.rogue.keyFile)})
+    const b = backend(`${tlsContext(p.rogue)}
 c, _ = l.accept()
 try:
     ctx.wrap_socket(c, server_side=True)
@@ -299,16 +290,10 @@ try:
 except ssl.SSLError as e:
     print("refused")
 `);
-    await using relay = new Background([
-      "relay",
-      "--json",
-      "-m",
-      "1",
-      "--upstream-tls-ca",
-      p.ca.certFile,
-      "127.0.0.1:0",
+    await using relay = relayOnce(
+      ["--upstream-tls-ca", p.ca.certFile],
       `localhost:${await b.port}`,
-    ]);
+    );
     const port = await relay.port();
     const out = await python(`${READ_ALL}
 s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)

@@ -5,11 +5,10 @@
  * on loopback; the only name used is `localhost` (from /etc/hosts).
  */
 import assert from "node:assert/strict";
-import { Background, events, sockkit } from "./_run.ts";
+import { Background, events, run, sockkit } from "./_run.ts";
 import { findBinary, startDaemon } from "../integration/_daemon.ts";
 import { makePki, type Pki } from "../tls/_pki.ts";
 
-const dec = new TextDecoder();
 const OPENSSL = findBinary("openssl");
 const NCAT = findBinary("ncat");
 const NO_OPENSSL = OPENSSL ? "" : "no openssl on PATH (Debian package openssl)";
@@ -44,26 +43,18 @@ function sServer(p: Pki, extra: string[] = []) {
   });
 }
 
-/** Run a tool to the end with `stdin`, killed after 20 s. */
-async function runTool(
-  argv: string[],
-  stdin: string,
-  keepStdinOpenMs = 0,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20000);
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stdin)).catch(() => {});
-  if (keepStdinOpenMs) await new Promise((r) => setTimeout(r, keepStdinOpenMs));
-  await w.close().catch(() => {});
-  const out = await child.output();
-  clearTimeout(timer);
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+/** `openssl s_client` to `port` on loopback, verifying the chain against `caFile`. */
+function sClient(port: number, caFile: string, extra: string[] = []): string[] {
+  return [
+    OPENSSL!,
+    "s_client",
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-CAfile",
+    caFile,
+    "-verify_return_error",
+    ...extra,
+  ];
 }
 
 /** `listen --tls` with the test server certificate, in the background. */
@@ -187,22 +178,9 @@ test(
     await using server = tlsListener(p, ["--tls-alpn", "echo/1", "127.0.0.1:0"]);
     const port = await server.port();
     server.stdin.write(new TextEncoder().encode("from sockkit\n"));
-    const r = await runTool(
-      [
-        OPENSSL!,
-        "s_client",
-        "-connect",
-        `127.0.0.1:${port}`,
-        "-CAfile",
-        p.ca.certFile,
-        "-servername",
-        "localhost",
-        "-alpn",
-        "echo/1",
-        "-verify_return_error",
-      ],
-      "from s_client\n",
-      1500,
+    const r = await run(
+      sClient(port, p.ca.certFile, ["-servername", "localhost", "-alpn", "echo/1"]),
+      { stdin: "from s_client\n", holdStdin: 1500 },
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Verify return code: 0 \(ok\)/);
@@ -226,7 +204,7 @@ test(
     await using server = tlsListener(p, ["-k", "-m", "2", "127.0.0.1:0"], true);
     const port = await server.port();
     for (const word of ["one", "two"]) {
-      const r = await runTool([
+      const r = await run([
         NCAT!,
         "--ssl",
         "--ssl-verify",
@@ -235,7 +213,7 @@ test(
         "--send-only",
         "localhost",
         String(port),
-      ], `${word}\n`);
+      ], { stdin: `${word}\n` });
       assert.equal(r.code, 0, r.stderr);
       await server.waitFor((e) => e.event === "data" && e.text === `${word}\n`);
     }
@@ -321,15 +299,8 @@ test(
   async (p) => {
     await using server = tlsListener(p, ["127.0.0.1:0"]);
     const port = await server.port();
-    const r = await runTool([
-      OPENSSL!,
-      "s_client",
-      "-connect",
-      `127.0.0.1:${port}`,
-      "-CAfile",
-      p.rogue.certFile, // not the CA that signed the server's certificate
-      "-verify_return_error",
-    ], "");
+    // The rogue certificate is not the CA that signed the server's certificate.
+    const r = await run(sClient(port, p.rogue.certFile));
     assert.notEqual(r.code, 0);
     assert.equal((await server.finish()).code, 1);
     const error = server.events.find((e) => e.event === "error")!;

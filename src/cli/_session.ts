@@ -22,6 +22,11 @@ import {
   TlsVerifyError,
 } from "../tls/mod.ts";
 
+// The library types a session's fields and helpers use, so that its readers find them here.
+export type { ServeProxyProtocol } from "../net/mod.ts";
+export type { KeepAliveTiming, SocketOptions } from "../sockopt/mod.ts";
+export type { TlsClientOptions, TlsListenFlagOptions } from "../tls/mod.ts";
+
 /** How stdin becomes datagrams (`--datagram-per`). */
 export type DatagramPer = "line" | "read" | "frame";
 

@@ -12,7 +12,7 @@
  */
 import { BufferOverflowError } from "../buffer/errors.ts";
 import { IOBuffer } from "../buffer/io_buffer.ts";
-import { core } from "../../wasm/loader.ts";
+import { heapStats } from "../../wasm/iobuf.ts";
 import { type FrameBatch, FrameCodec } from "./frame_codec.ts";
 import type { DecoderState } from "./decoder.ts";
 import { type FrameOptions, type ResolvedFrameOptions, resolveFrameOptions } from "./spec.ts";
@@ -397,5 +397,5 @@ export function createCodec(spec: string | FrameOptions): Codec {
 
 /** The memory in bytes the core currently uses for linear memory (for diagnostics). */
 export function wasmMemoryBytes(): number {
-  return core.memory.buffer.byteLength;
+  return heapStats().memoryBytes;
 }

@@ -15,28 +15,18 @@ import {
 } from "./errors.ts";
 import type { IOBuffer } from "../buffer/io_buffer.ts";
 import { REGION } from "../_internal.ts";
-import { bytes } from "../../wasm/loader.ts";
-import { memAlloc, memFree } from "../../wasm/iobuf.ts";
 import {
   type CoreFrameConfig,
-  frameConsumed,
-  frameDecode,
-  frameErrLength,
-  frameErrOffset,
+  CoreFrameDecoder,
+  FRAME_TABLE_ENTRIES,
   FrameFlag,
-  frameFree,
   FrameKind,
-  frameNew,
-  frameReset,
-  frameSetMax,
-  frameState,
-  frameStatus,
 } from "../../wasm/framing.ts";
 import { Status } from "../../wasm/status.ts";
 import type { BatchDecoder, DecoderState, Encoder } from "./decoder.ts";
 import type { ResolvedFrameOptions } from "./spec.ts";
 
-const TABLE_ENTRIES = 4096;
+const TABLE_ENTRIES = FRAME_TABLE_ENTRIES;
 const SLAB_SIZE = 65536;
 const CHUNK_SLACK = 2 * 65536;
 
@@ -88,12 +78,6 @@ function toCore(o: ResolvedFrameOptions): CoreFrameConfig {
   return c;
 }
 
-// Frees core decoders whose JS object was dropped without free().
-const registry = new FinalizationRegistry<[number, number]>(([dec, table]) => {
-  frameFree(dec);
-  if (table !== 0) memFree(table);
-});
-
 /**
  * A reusable view of the frames found by one {@linkcode FrameCodec.decodeBatch} call:
  * no object per frame. Valid until the next call on the decoder.
@@ -116,12 +100,19 @@ const registry = new FinalizationRegistry<[number, number]>(([dec, table]) => {
  * ```
  */
 export class FrameBatch {
-  #table = 0;
-  #u32: Uint32Array = new Uint32Array(0);
-  #bytes: Uint8Array = new Uint8Array(0);
-  #base = 0;
+  #core: CoreFrameDecoder;
   /** Number of frames. */
   count = 0;
+
+  /**
+   * A batch over the table of a core decoder (made by {@linkcode FrameCodec}).
+   *
+   * @param core The core decoder whose table the batch reads.
+   * @internal
+   */
+  constructor(core: CoreFrameDecoder) {
+    this.#core = core;
+  }
 
   /**
    * All of Wasm memory; frame `i` is `bytes[offset(i) .. offset(i) + length(i))`. Read it
@@ -129,26 +120,7 @@ export class FrameBatch {
    * detached (the frames themselves do not move).
    */
   get bytes(): Uint8Array {
-    if (this.#bytes.length === 0) this.#reload();
-    return this.#bytes;
-  }
-
-  // Wasm memory grew (the old views are detached, length 0): the frames stay where they are.
-  #reload(): void {
-    this.#bytes = bytes();
-    this.#u32 = new Uint32Array(this.#bytes.buffer);
-  }
-
-  /** @internal */
-  _set(table: number, base: number, count: number): void {
-    const m = bytes();
-    if (this.#bytes.buffer !== m.buffer) {
-      this.#bytes = m;
-      this.#u32 = new Uint32Array(m.buffer);
-    }
-    this.#table = table >>> 2;
-    this.#base = base;
-    this.count = count;
+    return this.#core.bytes;
   }
 
   /**
@@ -158,7 +130,7 @@ export class FrameBatch {
    * @returns The offset.
    */
   offset(i: number): number {
-    return this.#base + this.#u32[this.#table + 2 * i];
+    return this.#core.offset(i);
   }
 
   /**
@@ -168,7 +140,7 @@ export class FrameBatch {
    * @returns The length in bytes.
    */
   length(i: number): number {
-    return this.#u32[this.#table + 2 * i + 1];
+    return this.#core.length(i);
   }
 
   /**
@@ -178,10 +150,7 @@ export class FrameBatch {
    * @returns The view.
    */
   frame(i: number): Uint8Array {
-    if (this.#u32.length === 0) this.#reload();
-    const t = this.#table + 2 * i;
-    const o = this.#base + this.#u32[t];
-    return this.#bytes.subarray(o, o + this.#u32[t + 1]);
+    return this.#core.frame(i);
   }
 }
 
@@ -203,9 +172,8 @@ export class FrameBatch {
 export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
   /** The resolved options. */
   readonly options: ResolvedFrameOptions;
-  #dec: number;
-  #table = 0;
-  #batch = new FrameBatch();
+  #core: CoreFrameDecoder;
+  #batch: FrameBatch;
   // an error found by the core but not thrown yet (frames before it come first)
   #pending: { error: Error; fatal: boolean } | null = null;
   // a thrown error that stops the decoder (policy "error", corrupt length)
@@ -214,7 +182,6 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
   // the queue of frames found by one core call over `#qBuf` at address `#qBase`
   #qn = 0;
   #qi = 0;
-  #qBase = 0;
   #qDone = 0; // bytes of the region consumed so far
   #qBuf: IOBuffer | null = null;
   #slab = new Uint8Array(0);
@@ -226,16 +193,8 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
    */
   protected constructor(options: ResolvedFrameOptions) {
     this.options = options;
-    const dec = frameNew(toCore(options));
-    if (dec < 0) throw new RangeError(`Cannot create decoder: core status ${dec}`);
-    const table = memAlloc(TABLE_ENTRIES * 8);
-    if (table < 0) {
-      frameFree(dec);
-      throw new RangeError(`Cannot create decoder: core status ${table}`);
-    }
-    this.#dec = dec;
-    this.#table = table;
-    registry.register(this, [dec, table], this);
+    this.#core = new CoreFrameDecoder(toCore(options));
+    this.#batch = new FrameBatch(this.#core);
   }
 
   /** The largest payload a frame may have (the options' maximum, or the fixed size). */
@@ -254,7 +213,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
 
   /** The explicit decoder state: waiting for a header, for a body, or discarding. */
   get state(): DecoderState {
-    const s = frameState(this.#live());
+    const s = this.#live().state;
     return s === 1 ? "body" : s === 2 ? "discarding" : "header";
   }
 
@@ -263,9 +222,9 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     return this.#qi < this.#qn;
   }
 
-  #live(): number {
-    if (this.#dec === 0) throw new RangeError("Cannot decode: decoder was freed");
-    return this.#dec;
+  #live(): CoreFrameDecoder {
+    if (this.#core.freed) throw new RangeError("Cannot decode: decoder was freed");
+    return this.#core;
   }
 
   /**
@@ -278,7 +237,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     if (!Number.isInteger(max) || max < 0 || !("maxFrameLength" in this.options)) {
       throw new RangeError(`Cannot set maximum frame length: ${max}`);
     }
-    frameSetMax(this.#live(), max);
+    this.#live().setMaxFrameLength(max);
     // deno-lint-ignore no-explicit-any
     (this.options as any).maxFrameLength = max;
   }
@@ -306,17 +265,16 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
   // one core call over the buffered bytes; sets #batch and #pending, consumes nothing
   #run(buf: IOBuffer, max: number): number {
     const dec = this.#live();
-    const ptr = buf[REGION]();
-    const n = frameDecode(dec, ptr, buf.length, this.#table, Math.min(max, TABLE_ENTRIES));
-    const status = frameStatus(dec);
+    const n = dec.decode(buf[REGION](), buf.length, max);
+    const status = dec.status;
     if (status !== 0) {
-      const off = this.#streamPos + frameErrOffset(dec);
+      const off = this.#streamPos + dec.errorOffset;
       this.#pending = {
-        error: this.describeError(status, off, frameErrLength(dec)),
+        error: this.describeError(status, off, dec.errorLength),
         fatal: !this.recoverable(status),
       };
     }
-    this.#batch._set(this.#table, ptr, n);
+    this.#batch.count = n;
     return n;
   }
 
@@ -330,7 +288,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
   // is dropped; the core state is reset so the rest is decoded again from a frame boundary.
   #checkQueue(buf: IOBuffer): void {
     if (this.#qi >= this.#qn) return;
-    if (buf === this.#qBuf && buf[REGION]() === this.#qBase + this.#qDone) return;
+    if (buf === this.#qBuf && this.#core.isRegion(buf[REGION](), this.#qDone)) return;
     this.#dropQueue();
   }
 
@@ -338,7 +296,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     this.#qn = this.#qi = 0;
     this.#qBuf = null;
     this.#pending = null;
-    if (this.#dec !== 0) frameReset(this.#dec);
+    this.#core.reset();
   }
 
   #throwPending(): void {
@@ -373,7 +331,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     if (this.#qn !== 0) this.#dropQueue();
     this.#throwPending();
     const n = this.#run(buffer, max);
-    const consumed = frameConsumed(this.#dec);
+    const consumed = this.#core.consumed;
     if (n > 0 && consumed === 0) throw zeroConsumedError();
     this.#consume(buffer, consumed);
     if (n === 0 && this.#pending !== null) return this.decodeBatch(buffer, max);
@@ -424,14 +382,13 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     this.#throwPending();
     const n = this.#run(buffer, TABLE_ENTRIES);
     if (n === 0) {
-      this.#consume(buffer, frameConsumed(this.#dec));
+      this.#consume(buffer, this.#core.consumed);
       if (this.#pending !== null) return this.decodeView(buffer);
       return null;
     }
-    if (frameConsumed(this.#dec) === 0) throw zeroConsumedError();
+    if (this.#core.consumed === 0) throw zeroConsumedError();
     this.#qn = n;
     this.#qi = 0;
-    this.#qBase = buffer[REGION]();
     this.#qDone = 0;
     this.#qBuf = buffer;
     return this.#next(buffer);
@@ -439,12 +396,10 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
 
   // hand out queued frame #qi, consuming up to its end (the last one: all the core consumed)
   #next(buffer: IOBuffer): Uint8Array {
-    const b = this.#batch;
+    const c = this.#core;
     const i = this.#qi++;
-    const view = b.frame(i);
-    const end = this.#qi === this.#qn
-      ? frameConsumed(this.#dec)
-      : b.offset(i) + b.length(i) - this.#qBase;
+    const view = c.frame(i);
+    const end = this.#qi === this.#qn ? c.consumed : c.end(i);
     this.#consume(buffer, end - this.#qDone);
     this.#qDone = end;
     if (this.#qi === this.#qn) {
@@ -568,19 +523,38 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     }
   }
 
-  /** The core decoder handle, for the subclasses' header encoding. */
-  protected get handle(): number {
-    return this.#live();
+  /**
+   * The header for `length` bytes through the core (length field and varint).
+   *
+   * @param length Payload length.
+   * @param fieldLength Bytes of the length field (8 for a varint), for the message.
+   * @returns The header bytes.
+   * @throws {PayloadTooLongError} over the maximum, or when the field cannot hold the value.
+   * @throws {RangeError} when the adjusted value would be negative.
+   */
+  protected encodeHeader(length: number, fieldLength: number): Uint8Array {
+    const h = this.#live().encodeHeader(length);
+    if (typeof h !== "number") return h;
+    const max = this.maxFrameLength;
+    if (h === Status.FRAME_TOO_LONG) {
+      if (length > max) throw new PayloadTooLongError(length, max);
+      const fits = 2 ** (8 * fieldLength) - 1;
+      throw new PayloadTooLongError(
+        length,
+        fits,
+        `Cannot encode frame: payload of ${length} bytes does not fit a ${fieldLength}-byte length field`,
+      );
+    }
+    if (h === Status.OUT_OF_MEMORY) throw new RangeError("Cannot encode frame: out of Wasm memory");
+    throw new RangeError(
+      `Cannot encode frame: length ${length} bytes minus the adjustment is negative`,
+    );
   }
 
-  /** Release the Wasm memory (decoder state, offsets table). Idempotent. */
+  /** Release the Wasm memory (decoder state, offsets table, header scratch). Idempotent. */
   free(): void {
-    if (this.#dec === 0) return;
-    registry.unregister(this);
-    frameFree(this.#dec);
-    if (this.#table !== 0) memFree(this.#table);
-    this.#dec = 0;
-    this.#table = 0;
+    if (this.#core.freed) return;
+    this.#core.free();
     this.#qn = this.#qi = 0;
     this.#fatal = new RangeError("Cannot decode: decoder was freed");
   }

@@ -80,12 +80,9 @@
  * @module
  */
 import { FrameCodec } from "./frame_codec.ts";
-import { FrameCorruptError, PayloadTooLongError } from "./errors.ts";
+import { FrameCorruptError } from "./errors.ts";
 import { type LengthFieldOptions, resolveFrameOptions } from "./spec.ts";
 import { resolveKind } from "./_kind.ts";
-import { bytes } from "../../wasm/loader.ts";
-import { memAlloc, memFree } from "../../wasm/iobuf.ts";
-import { frameEncodeHeader } from "../../wasm/framing.ts";
 import { Status } from "../../wasm/status.ts";
 
 /** The options of a {@linkcode LengthFieldCodec}, every default filled in. */
@@ -111,7 +108,6 @@ export type ResolvedLengthFieldOptions = Required<LengthFieldOptions>;
 export class LengthFieldCodec extends FrameCodec {
   /** The resolved options. */
   declare readonly options: ResolvedLengthFieldOptions;
-  #hdr = 0;
 
   /**
    * @param options A spec text (`"len:u32be"`) or {@linkcode LengthFieldOptions} (`kind`
@@ -154,12 +150,7 @@ export class LengthFieldCodec extends FrameCodec {
         `Cannot encode frame: fieldOffset ${o.fieldOffset} is not supported (only 0)`,
       );
     }
-    if (this.#hdr === 0) {
-      const h = memAlloc(16);
-      if (h < 0) throw new RangeError("Cannot encode frame: out of Wasm memory");
-      this.#hdr = h;
-    }
-    return encodeHeader(this.handle, this.#hdr, length, o.maxFrameLength, o.fieldLength);
+    return this.encodeHeader(length, o.fieldLength);
   }
 
   /**
@@ -176,38 +167,4 @@ export class LengthFieldCodec extends FrameCodec {
     out.set(payload, h.length);
     return out;
   }
-
-  override free(): void {
-    if (this.#hdr !== 0) memFree(this.#hdr);
-    this.#hdr = 0;
-    super.free();
-  }
-}
-
-/**
- * Write the header for `length` bytes through the core (length field and varint).
- *
- * @internal
- */
-export function encodeHeader(
-  handle: number,
-  scratch: number,
-  length: number,
-  max: number,
-  fieldLength: number,
-): Uint8Array {
-  const n = frameEncodeHeader(handle, length, scratch);
-  if (n >= 0) return bytes().slice(scratch, scratch + n);
-  if (n === Status.FRAME_TOO_LONG) {
-    if (length > max) throw new PayloadTooLongError(length, max);
-    const fits = 2 ** (8 * fieldLength) - 1;
-    throw new PayloadTooLongError(
-      length,
-      fits,
-      `Cannot encode frame: payload of ${length} bytes does not fit a ${fieldLength}-byte length field`,
-    );
-  }
-  throw new RangeError(
-    `Cannot encode frame: length ${length} bytes minus the adjustment is negative`,
-  );
 }

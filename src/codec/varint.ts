@@ -16,8 +16,6 @@ import { FrameCodec } from "./frame_codec.ts";
 import { FrameCorruptError } from "./errors.ts";
 import { resolveFrameOptions, type VarintOptions } from "./spec.ts";
 import { resolveKind } from "./_kind.ts";
-import { encodeHeader } from "./length_field.ts";
-import { memAlloc, memFree } from "../../wasm/iobuf.ts";
 import { Status } from "../../wasm/status.ts";
 
 /**
@@ -38,7 +36,6 @@ import { Status } from "../../wasm/status.ts";
 export class VarintCodec extends FrameCodec {
   /** The resolved options. */
   declare readonly options: Required<VarintOptions>;
-  #hdr = 0;
 
   /**
    * @param options A spec text (`"varint,max=1MiB"`) or {@linkcode VarintOptions}.
@@ -70,12 +67,7 @@ export class VarintCodec extends FrameCodec {
    * @throws {PayloadTooLongError} over the maximum.
    */
   override header(length: number): Uint8Array {
-    if (this.#hdr === 0) {
-      const h = memAlloc(16);
-      if (h < 0) throw new RangeError("Cannot encode frame: out of Wasm memory");
-      this.#hdr = h;
-    }
-    return encodeHeader(this.handle, this.#hdr, length, this.options.maxFrameLength, 8);
+    return this.encodeHeader(length, 8);
   }
 
   /**
@@ -91,11 +83,5 @@ export class VarintCodec extends FrameCodec {
     out.set(h, 0);
     out.set(payload, h.length);
     return out;
-  }
-
-  override free(): void {
-    if (this.#hdr !== 0) memFree(this.#hdr);
-    this.#hdr = 0;
-    super.free();
   }
 }

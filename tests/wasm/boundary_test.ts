@@ -102,19 +102,8 @@ Deno.test("only wasm/scratch.ts lays out the scratch area", () => {
   }
 });
 
-// The framing decoders still take the allocator and IOBuffer addresses (the codec work moves
-// them into wasm/framing.ts); every other file of src/ reaches Wasm memory through typed
-// wasm/ functions only.
-const POINTER_USERS_BEING_MOVED = new Set([
-  "src/codec/codec.ts",
-  "src/codec/frame_codec.ts",
-  "src/codec/length_field.ts",
-  "src/codec/varint.ts",
-]);
-
 Deno.test("no raw pointer leaves wasm/: src/ imports neither the loader nor the raw allocator", () => {
   for (const file of sources("src")) {
-    if (POINTER_USERS_BEING_MOVED.has(file)) continue;
     const text = Deno.readTextFileSync(new URL(file, root));
     assert.doesNotMatch(text, /from "[./]*wasm\/loader\.ts"/, `${file} imports the loader`);
     assert.doesNotMatch(

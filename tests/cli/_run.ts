@@ -53,7 +53,7 @@ export interface RunOptions {
 }
 
 /** Run `argv` to completion with colours off, feeding `stdin` and killing it after `timeout` ms. */
-export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   return finish(
     new Deno.Command(argv[0], {
       args: argv.slice(1),

@@ -8,7 +8,13 @@
  */
 
 import { connect, type ServeProxyProtocol, type TcpConnection } from "../net/mod.ts";
-import { FrameDecoder, type FrameOptions, parseFrameSpec } from "../codec/mod.ts";
+import {
+  createFrameCodec,
+  type FrameCodec,
+  type FrameOptions,
+  FrameReader,
+  parseFrameSpec,
+} from "../codec/mod.ts";
 import { encodeProxyHeader } from "../proxy/mod.ts";
 import { abortConnection } from "../sockopt/mod.ts";
 import { startTls, type TlsClientOptions } from "../tls/mod.ts";
@@ -109,7 +115,17 @@ async function pump(
   meta: Record<string, unknown>,
 ): Promise<Direction> {
   const d: Direction = { bytes: 0, frames: 0, end: "FIN" };
-  let decoder = frame ? new FrameDecoder(frame) : null;
+  // Frames are inspected with the codec's read driver, fed the bytes as they pass.
+  let frames: { codec: FrameCodec; reader: FrameReader } | null = null;
+  if (frame) {
+    const codec = createFrameCodec(frame);
+    frames = { codec, reader: new FrameReader(null, codec) };
+  }
+  const stopInspecting = () => {
+    frames?.reader.free();
+    frames?.codec.free();
+    frames = null;
+  };
   const buf = new Uint8Array(65536);
   try {
     for (;;) {
@@ -118,18 +134,17 @@ async function pump(
       const bytes = buf.subarray(0, n);
       await to.writeAll(bytes);
       d.bytes += n;
-      if (!decoder) continue;
+      if (!frames) continue;
       try {
-        decoder.push(bytes);
-        for (let f; (f = decoder.decode()) !== null;) {
+        frames.reader.push(bytes);
+        for (let f; (f = frames.reader.tryReadFrame()) !== null;) {
           d.frames++;
           if (out.json) out.frame(f, { ...meta, direction: name });
         }
       } catch (e) {
         // Frames are only inspected: a bad one is reported, and the bytes go on uncounted.
         out.error(e, { ...meta, direction: name });
-        decoder.free();
-        decoder = null;
+        stopInspecting();
       }
     }
     // A TLS peer's close_notify is its clean end, passed on as a FIN (or close_notify).
@@ -139,7 +154,7 @@ async function pump(
     d.end = isConnectionReset(e) ? "RST" : from.closed ? "closed" : "error";
     if (d.end === "error") out.error(e, { ...meta, direction: name });
   } finally {
-    decoder?.free();
+    stopInspecting();
   }
   try {
     if (d.end === "RST" || d.end === "error") abortConnection(to);

@@ -188,6 +188,8 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
   #slabPos = SLAB_SIZE;
 
   /**
+   * Creates the decoder.
+   *
    * @param options The resolved options of the subclass's kind.
    * @throws {RangeError} when the core refuses them.
    */
@@ -256,7 +258,13 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     return new FrameCorruptError(`core status ${status}`, offset);
   }
 
-  /** Whether an error with this status lets decoding go on after it. */
+  /**
+   * Whether an error with this status lets decoding go on after it: a too-long frame under
+   * `oversize: "discard"`.
+   *
+   * @param status The core status.
+   * @returns True when the next frame can be decoded.
+   */
   protected recoverable(status: number): boolean {
     return status === Status.FRAME_TOO_LONG &&
       (this.options as { oversize?: string }).oversize === "discard";

@@ -14,6 +14,7 @@ import {
   LimitOverrunError,
   type Reader,
 } from "../../src/codec/mod.ts";
+import { pythonJson } from "../_child.ts";
 
 type Op = ["until", number[]] | ["exact", number];
 interface Case {
@@ -52,25 +53,8 @@ async def main():
 asyncio.run(main())
 `;
 
-async function python(cases: Case[]): Promise<Result[][] | null> {
-  let child;
-  try {
-    child = new Deno.Command("python3", {
-      args: ["-c", PY],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(cases)));
-  await w.close();
-  const out = await child.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+function python(cases: Case[]): Promise<Result[][] | null> {
+  return pythonJson<Result[][]>(PY, cases);
 }
 
 function chunkReader(data: Uint8Array, sizes: number[]): Reader {

@@ -25,7 +25,7 @@
  */
 
 /** The file names of the seed documents this module reads. */
-const SEED_FILES = {
+export const SEED_FILES = {
   lecture: "000_ff7d00aba5382459.txt",
   echo: "003_926556209876759f.txt",
 } as const;
@@ -147,11 +147,14 @@ export const SEED_PROGRAMS = {
 /** The name of one program in {@linkcode SEED_PROGRAMS}. */
 export type SeedProgramName = keyof typeof SEED_PROGRAMS;
 
+/** The copies of the two seed documents the programs come from, kept with the tests. */
+export const VENDORED_SEEDS: string = new URL("./seeds/", import.meta.url).pathname;
+
 /**
- * Find the seed folder: `../shared/seeds/` from the repository root (a main checkout), or one
- * level further up (a worktree under `wt/`). Returns null when neither exists.
+ * The project's own seed folder: `../shared/seeds/` from the repository root (a main checkout),
+ * or one level further up (a worktree under `wt/`). Returns null when neither exists.
  */
-export function findSeeds(): string | null {
+export function sharedSeeds(): string | null {
   const root = new URL("../../", import.meta.url);
   for (const up of ["../shared/seeds/", "../../shared/seeds/"]) {
     const dir = new URL(up, root).pathname;
@@ -161,6 +164,22 @@ export function findSeeds(): string | null {
     } catch { /* try the next */ }
   }
   return null;
+}
+
+/**
+ * Find the seed folder: the shared one when this checkout sits beside it, else the copies in
+ * `tests/interop/seeds/` (a clone on its own, as CI's). A test checks that the copies equal the
+ * shared documents byte for byte wherever both exist. Returns null when neither exists.
+ */
+export function findSeeds(): string | null {
+  const shared = sharedSeeds();
+  if (shared !== null) return shared;
+  try {
+    Deno.statSync(`${VENDORED_SEEDS}${SEED_FILES.echo}`);
+    return VENDORED_SEEDS;
+  } catch {
+    return null;
+  }
 }
 
 /** The part of `text` from the line that starts with `start` up to (not including) `end`. */

@@ -11,8 +11,11 @@ import { coverageFlags } from "../_coverage.ts";
 import {
   compileSeedProgram,
   findSeeds,
+  SEED_FILES,
   SEED_PROGRAMS,
   type SeedProgramName,
+  sharedSeeds,
+  VENDORED_SEEDS,
 } from "./seeds_programs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -22,7 +25,9 @@ const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 /** Why the test cannot run here, or null. */
 async function missing(): Promise<string | null> {
-  if (findSeeds() === null) return "the seed documents (../shared/seeds/) are not here";
+  if (findSeeds() === null) {
+    return "the seed documents (../shared/seeds/ or tests/interop/seeds/) are not here";
+  }
   try {
     await new Deno.Command("gcc", { args: ["--version"], stdout: "null" }).output();
   } catch {
@@ -294,4 +299,19 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
     assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound);
   },
+});
+
+Deno.test("the seed copies in tests/interop/seeds/ equal the shared seed documents byte for byte", () => {
+  const shared = sharedSeeds();
+  if (shared === null) {
+    console.log("SKIP: no ../shared/seeds/ beside this checkout; the tests use the copies");
+    return;
+  }
+  for (const file of Object.values(SEED_FILES)) {
+    assert.deepEqual(
+      Deno.readFileSync(`${VENDORED_SEEDS}${file}`),
+      Deno.readFileSync(`${shared}${file}`),
+      `${file} differs from ${shared}${file}: copy it again (cp ${shared}${file} tests/interop/seeds/)`,
+    );
+  }
 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseNumericHost } from "../../src/addr/ip.ts";
 import { AddressSyntaxError } from "../../src/addr/errors.ts";
-import { jsonChild } from "../_child.ts";
+import { jsonChild, pythonJson } from "../_child.ts";
 import { closeGlibc, glibcAvailable, glibcNumericHost, glibcNumericName } from "../_glibc.ts";
 import { type Answer, NUMERIC_CORPUS, type Report, sockkitReport } from "./_numeric_corpus.ts";
 
@@ -181,26 +181,12 @@ print(json.dumps(out))
 `;
 
 Deno.test("lookup agrees with Python's socket.getaddrinfo(AI_NUMERICHOST) on numeric hosts", async () => {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("python3", {
-      args: ["-c", PY],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  const texts = NUMERIC_CORPUS;
+  const py = await pythonJson<Record<string, Report[string]>>(PY, texts);
+  if (py === null) {
     console.log("SKIP: python3 is not installed");
     return;
   }
-  const texts = NUMERIC_CORPUS;
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(texts)));
-  await w.close();
-  const out = await child.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const py = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, Report[string]>;
   const ours = await sockkitReport("fallback");
   for (const t of texts) {
     for (const f of ["f0", "f4", "f6"] as const) {

@@ -191,6 +191,21 @@ export class CoreFrameDecoder {
   }
 
   /**
+   * The offsets table as a view: frame `i` starts at `regionStart + table[2 * i]` in
+   * {@linkcode CoreFrameDecoder.bytes} and is `table[2 * i + 1]` bytes long. Valid until the
+   * next call that may grow Wasm memory (as `bytes`).
+   */
+  get table(): Uint32Array {
+    if (this.#u32.length === 0) this.#reload();
+    return this.#u32.subarray(this.#t, this.#t + 2 * FRAME_TABLE_ENTRIES);
+  }
+
+  /** Where the region last decoded starts in {@linkcode CoreFrameDecoder.bytes}. */
+  get regionStart(): number {
+    return this.#base;
+  }
+
+  /**
    * Start of frame `i` in {@linkcode CoreFrameDecoder.bytes}.
    *
    * @param i Frame index, `0 <= i < count`.

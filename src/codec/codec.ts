@@ -93,6 +93,8 @@ export class FrameDecoder {
   #ownBuf: boolean;
 
   /**
+   * Creates the FrameDecoder.
+   *
    * @param options Options or a spec text (`"len:u32be"`), or a codec to use (it is freed
    *   with the decoder).
    * @param decoderOptions An external buffer to decode from.
@@ -276,6 +278,8 @@ export class FrameEncoder {
   readonly codec: FrameCodec;
 
   /**
+   * Creates the FrameEncoder.
+   *
    * @param options Options or a spec text.
    * @throws {RangeError} for a length field with `fieldOffset` other than 0 (the encoder
    *   would have to invent those bytes), and for bad options.

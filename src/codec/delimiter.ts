@@ -41,6 +41,8 @@ export class DelimiterCodec extends FrameCodec {
   declare readonly options: Required<DelimiterOptions>;
 
   /**
+   * Creates the DelimiterCodec.
+   *
    * @param options A spec text (`"delim:\\r\\n|\\n"`) or {@linkcode DelimiterOptions}.
    * @throws {FrameSpecSyntaxError} / {TypeError} / {RangeError} for bad options.
    */
@@ -48,10 +50,23 @@ export class DelimiterCodec extends FrameCodec {
     super(resolveKind(resolveFrameOptions, options, "delimiter", "DelimiterCodec"));
   }
 
+  /**
+   * The longest delimiter: the most bytes a frame has beyond its payload.
+   *
+   * @returns The number of bytes.
+   */
   protected headerBytes(): number {
     return 32;
   }
 
+  /**
+   * The error for a core status, naming this framing's cases: a frame with no delimiter within `maxFrameLength`.
+   *
+   * @param status The core status.
+   * @param offset Stream offset of the bad frame.
+   * @param length The declared (or seen) length.
+   * @returns The error to throw.
+   */
   protected override describeError(status: number, offset: number, length: number): Error {
     if (status === Status.FRAME_TOO_LONG) {
       const max = this.options.maxFrameLength;

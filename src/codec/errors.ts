@@ -23,6 +23,13 @@ export class FrameTooLongError extends RangeError {
   readonly frameLength: number;
   /** The configured maximum. */
   readonly maxFrameLength: number;
+  /**
+   * Creates the error.
+   *
+   * @param frameLength The length the frame declared (or the bytes seen without a delimiter).
+   * @param maxFrameLength The configured maximum.
+   * @param message Replaces the default message.
+   */
   constructor(frameLength: number, maxFrameLength: number, message?: string) {
     super(
       message ??
@@ -54,6 +61,8 @@ export class PayloadTooLongError extends RangeError {
   /** The most the codec can carry (its maximum, or what the length field can hold). */
   readonly maxPayloadLength: number;
   /**
+   * Creates the PayloadTooLongError.
+   *
    * @param payloadLength The payload's length in bytes.
    * @param maxPayloadLength The most the codec can carry.
    * @param message Replaces the default message.
@@ -86,6 +95,13 @@ export class IncompleteReadError extends Error {
   readonly partial: Uint8Array;
   /** The number of bytes that were expected, or `null` when reading up to a delimiter. */
   readonly expected: number | null;
+  /**
+   * Creates the error.
+   *
+   * @param partial The bytes received before the end of the stream.
+   * @param expected The bytes expected, or `null` when reading up to a delimiter.
+   * @param message Replaces the default message.
+   */
   constructor(partial: Uint8Array, expected: number | null, message?: string) {
     super(
       message ??
@@ -115,6 +131,13 @@ export class LimitOverrunError extends Error {
   readonly consumed: number;
   /** The limit. */
   readonly limit: number;
+  /**
+   * Creates the error.
+   *
+   * @param consumed Bytes read without finding the delimiter.
+   * @param limit The limit.
+   * @param message Replaces the default message.
+   */
   constructor(consumed: number, limit: number, message?: string) {
     super(
       message ??
@@ -143,6 +166,13 @@ export class FrameCorruptError extends Error {
   readonly reason: string;
   /** Offset in the stream (bytes since the decoder started) where the bad frame begins. */
   readonly offset: number;
+  /**
+   * Creates the error.
+   *
+   * @param reason What is wrong with the frame.
+   * @param offset Stream offset where the bad frame begins.
+   * @param message Replaces the default message.
+   */
   constructor(reason: string, offset: number, message?: string) {
     super(message ?? `Cannot decode frame: ${reason} at stream offset ${offset}`);
     this.name = "FrameCorruptError";
@@ -168,6 +198,12 @@ export class IncompleteFrameError extends Error {
   readonly leftover: number;
   /** The leftover bytes themselves. */
   readonly partial: Uint8Array;
+  /**
+   * Creates the error.
+   *
+   * @param partial The bytes left over.
+   * @param message Replaces the default message.
+   */
   constructor(partial: Uint8Array, message?: string) {
     super(
       message ??
@@ -195,6 +231,13 @@ export class FrameSpecSyntaxError extends SyntaxError {
   readonly input: string;
   /** Zero-based index of the offending character. */
   readonly position: number;
+  /**
+   * Creates the error.
+   *
+   * @param message The message (says what and where).
+   * @param input The spec text.
+   * @param position Zero-based index of the offending character.
+   */
   constructor(message: string, input: string, position: number) {
     super(message);
     this.name = "FrameSpecSyntaxError";

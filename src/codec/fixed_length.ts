@@ -32,6 +32,8 @@ export class FixedLengthCodec extends FrameCodec {
   declare readonly options: Required<FixedOptions>;
 
   /**
+   * Creates the FixedLengthCodec.
+   *
    * @param options A spec text (`"fixed:128"`) or {@linkcode FixedOptions}.
    * @throws {FrameSpecSyntaxError} / {TypeError} / {RangeError} for bad options.
    */
@@ -39,6 +41,11 @@ export class FixedLengthCodec extends FrameCodec {
     super(resolveKind(resolveFrameOptions, options, "fixed", "FixedLengthCodec"));
   }
 
+  /**
+   * None: a fixed-size frame has no header.
+   *
+   * @returns The number of bytes.
+   */
   protected headerBytes(): number {
     return 2;
   }

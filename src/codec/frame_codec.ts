@@ -78,6 +78,9 @@ function toCore(o: ResolvedFrameOptions): CoreFrameConfig {
   return c;
 }
 
+// Sets a batch's views and count after a core call (FrameBatch's static block defines it).
+let loadBatch: (batch: FrameBatch, count: number) => void;
+
 /**
  * A reusable view of the frames found by one {@linkcode FrameCodec.decodeBatch} call:
  * no object per frame. Valid until the next call on the decoder.
@@ -101,6 +104,11 @@ function toCore(o: ResolvedFrameOptions): CoreFrameConfig {
  */
 export class FrameBatch {
   #core: CoreFrameDecoder;
+  // the core's table (start, length pairs) and where the region starts in `bytes`, copied
+  // here after each decode so that offset(i)/length(i) are one field load and an index
+  #tab: Uint32Array = new Uint32Array(0);
+  #bytes: Uint8Array = new Uint8Array(0);
+  #base = 0;
   /** Number of frames. */
   count = 0;
 
@@ -114,13 +122,28 @@ export class FrameBatch {
     this.#core = core;
   }
 
+  static {
+    loadBatch = (b: FrameBatch, count: number) => {
+      const c = b.#core;
+      if (b.#bytes.length === 0 || b.#bytes.buffer !== c.bytes.buffer) b.#views();
+      b.#base = c.regionStart;
+      b.count = count;
+    };
+  }
+
+  #views(): void {
+    this.#bytes = this.#core.bytes;
+    this.#tab = this.#core.table;
+  }
+
   /**
    * All of Wasm memory; frame `i` is `bytes[offset(i) .. offset(i) + length(i))`. Read it
    * again after an `await`: if another buffer grew Wasm memory meanwhile, the old view is
    * detached (the frames themselves do not move).
    */
   get bytes(): Uint8Array {
-    return this.#core.bytes;
+    if (this.#bytes.length === 0) this.#views();
+    return this.#bytes;
   }
 
   /**
@@ -130,7 +153,7 @@ export class FrameBatch {
    * @returns The offset.
    */
   offset(i: number): number {
-    return this.#core.offset(i);
+    return this.#base + this.#tab[2 * i];
   }
 
   /**
@@ -140,7 +163,7 @@ export class FrameBatch {
    * @returns The length in bytes.
    */
   length(i: number): number {
-    return this.#core.length(i);
+    return this.#tab[2 * i + 1];
   }
 
   /**
@@ -188,6 +211,8 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
   #slabPos = SLAB_SIZE;
 
   /**
+   * Creates the decoder.
+   *
    * @param options The resolved options of the subclass's kind.
    * @throws {RangeError} when the core refuses them.
    */
@@ -256,7 +281,13 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     return new FrameCorruptError(`core status ${status}`, offset);
   }
 
-  /** Whether an error with this status lets decoding go on after it. */
+  /**
+   * Whether an error with this status lets decoding go on after it: a too-long frame under
+   * `oversize: "discard"`.
+   *
+   * @param status The core status.
+   * @returns True when the next frame can be decoded.
+   */
   protected recoverable(status: number): boolean {
     return status === Status.FRAME_TOO_LONG &&
       (this.options as { oversize?: string }).oversize === "discard";
@@ -274,7 +305,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
         fatal: !this.recoverable(status),
       };
     }
-    this.#batch.count = n;
+    loadBatch(this.#batch, n);
     return n;
   }
 

@@ -77,6 +77,8 @@ export class FrameReader<T = Uint8Array> {
   #eof = false;
 
   /**
+   * Creates the FrameReader.
+   *
    * @param source Where bytes come from (a `Deno.Conn`, any {@linkcode Reader}), or `null`
    *   to push them with {@linkcode FrameReader.push}.
    * @param decoder The framing; `null` for raw reads only. The reader does not free it.

@@ -65,6 +65,8 @@ export class FramedConn<T = Uint8Array> {
   #closed = false;
 
   /**
+   * Creates the FramedConn.
+   *
    * @param conn A `Deno.Conn` or anything with `read`, `write` (and optionally `close`).
    * @param codec A frame spec (`"len:u32be"`), {@linkcode FrameOptions}, or a
    *   {@linkcode Decoder} (not freed by the connection).

@@ -174,6 +174,8 @@ export class BufferedReader extends FrameReader<never> {
   readonly #limit: number;
 
   /**
+   * Creates the BufferedReader.
+   *
    * @param source The reader to wrap.
    * @param options Buffer limit.
    * @throws {RangeError} for a bad limit.

@@ -110,6 +110,8 @@ export class LengthFieldCodec extends FrameCodec {
   declare readonly options: ResolvedLengthFieldOptions;
 
   /**
+   * Creates the LengthFieldCodec.
+   *
    * @param options A spec text (`"len:u32be"`) or {@linkcode LengthFieldOptions} (`kind`
    *   may be left out).
    * @throws {FrameSpecSyntaxError} for a bad spec; {TypeError} for a spec of another kind;
@@ -119,10 +121,23 @@ export class LengthFieldCodec extends FrameCodec {
     super(resolveKind(resolveFrameOptions, options, "length", "LengthFieldCodec"));
   }
 
+  /**
+   * The header: `fieldOffset + fieldLength` bytes.
+   *
+   * @returns The number of bytes.
+   */
   protected headerBytes(): number {
     return this.options.fieldOffset + this.options.fieldLength;
   }
 
+  /**
+   * The error for a core status, naming this framing's cases: a negative adjusted length, or a strip past the frame.
+   *
+   * @param status The core status.
+   * @param offset Stream offset of the bad frame.
+   * @param length The declared (or seen) length.
+   * @returns The error to throw.
+   */
   protected override describeError(status: number, offset: number, length: number): Error {
     if (status === Status.BAD_LENGTH) {
       if (length < 0) return new FrameCorruptError(`adjusted length ${length} is negative`, offset);

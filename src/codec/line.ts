@@ -42,6 +42,8 @@ export class LineCodec extends FrameCodec {
   readonly #ending: Uint8Array;
 
   /**
+   * Creates the LineCodec.
+   *
    * @param options A spec text (`"line,max=4KiB"`) or {@linkcode LineOptions}.
    * @throws {FrameSpecSyntaxError} / {TypeError} / {RangeError} for bad options.
    */
@@ -50,10 +52,23 @@ export class LineCodec extends FrameCodec {
     this.#ending = this.options.crlf ? new Uint8Array([13, 10]) : new Uint8Array([10]);
   }
 
+  /**
+   * The line ending: at most 2 bytes (CRLF).
+   *
+   * @returns The number of bytes.
+   */
   protected headerBytes(): number {
     return 2;
   }
 
+  /**
+   * The error for a core status, naming this framing's cases: a line with no LF within `maxFrameLength`, or a bare LF in a strict CRLF line.
+   *
+   * @param status The core status.
+   * @param offset Stream offset of the bad frame.
+   * @param length The declared (or seen) length.
+   * @returns The error to throw.
+   */
   protected override describeError(status: number, offset: number, length: number): Error {
     if (status === Status.FRAME_TOO_LONG) {
       const max = this.options.maxFrameLength;
@@ -66,6 +81,13 @@ export class LineCodec extends FrameCodec {
     return new FrameCorruptError("bare LF in strict CRLF mode", offset);
   }
 
+  /**
+   * Whether decoding goes on after an error: after a bare LF in strict CRLF mode always (the
+   * line is reported and skipped), after a too-long line by the oversize policy.
+   *
+   * @param status The core status.
+   * @returns True when the next line can be decoded.
+   */
   protected override recoverable(status: number): boolean {
     return status !== Status.FRAME_TOO_LONG || super.recoverable(status);
   }

@@ -49,3 +49,5 @@ export * from "./frame_reader.ts";
 export * from "./framed_conn.ts";
 export * from "./io.ts";
 export * from "./errors.ts";
+// The buffer every decoder reads from (the full API is in `./buffer`).
+export { IOBuffer, type IOBufferOptions } from "../buffer/io_buffer.ts";

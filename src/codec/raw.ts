@@ -32,6 +32,8 @@ export class RawCodec extends FrameCodec {
   declare readonly options: Required<RawOptions>;
 
   /**
+   * Creates the RawCodec.
+   *
    * @param options A spec text (`"raw,max=64KiB"`) or {@linkcode RawOptions}.
    * @throws {FrameSpecSyntaxError} / {TypeError} / {RangeError} for bad options.
    */
@@ -39,6 +41,11 @@ export class RawCodec extends FrameCodec {
     super(resolveKind(resolveFrameOptions, options, "raw", "RawCodec"));
   }
 
+  /**
+   * None: a raw frame has no header.
+   *
+   * @returns The number of bytes.
+   */
   protected headerBytes(): number {
     return 2;
   }

@@ -25,7 +25,8 @@ import { FrameSpecSyntaxError } from "./errors.ts";
 /** What to do with a frame longer than `maxFrameLength`. */
 export type OversizePolicy = "error" | "discard";
 
-interface CommonOptions {
+/** The options every bounded codec shares: its maximum and its oversize policy. */
+export interface CommonOptions {
   /**
    * Maximum payload bytes of a frame (after the length adjustment; content before the
    * delimiter for lines and delimiters, a line's CR included). Default: 8 MiB for `length`
@@ -43,6 +44,7 @@ interface CommonOptions {
 
 /** A length-field codec (Netty `LengthFieldBasedFrameDecoder`, tokio `LengthDelimitedCodec`). */
 export interface LengthFieldOptions extends CommonOptions {
+  /** The kind: A length-field codec. */
   kind: "length";
   /** Bytes before the length field. Default 0. */
   fieldOffset?: number;
@@ -58,11 +60,13 @@ export interface LengthFieldOptions extends CommonOptions {
 
 /** A protobuf-style varint length prefix (the prefix is stripped). */
 export interface VarintOptions extends CommonOptions {
+  /** The kind: A varint length prefix. */
   kind: "varint";
 }
 
 /** Frames ended by one of several byte sequences; the earliest match wins. */
 export interface DelimiterOptions extends CommonOptions {
+  /** The kind: Frames ended by delimiters. */
   kind: "delimiter";
   /** 1 to 8 delimiters of 1 to 32 bytes each. */
   delimiters: Uint8Array[];
@@ -72,6 +76,7 @@ export interface DelimiterOptions extends CommonOptions {
 
 /** Lines ended by LF (a CR before it is dropped) or, with `crlf`, strictly by CRLF. */
 export interface LineOptions extends CommonOptions {
+  /** The kind: Lines. */
   kind: "line";
   /** Strict CRLF: a bare LF is a corrupt frame. Default false. */
   crlf?: boolean;
@@ -81,6 +86,7 @@ export interface LineOptions extends CommonOptions {
 
 /** Frames of a fixed size. */
 export interface FixedOptions {
+  /** The kind: Fixed-size frames. */
   kind: "fixed";
   /** Bytes per frame (1 to 2^30). */
   frameLength: number;
@@ -88,6 +94,7 @@ export interface FixedOptions {
 
 /** Pass-through: whatever bytes are available form one frame (at most `maxFrameLength`). */
 export interface RawOptions {
+  /** The kind: Pass-through. */
   kind: "raw";
   /** Largest frame handed out. Default 64 KiB. */
   maxFrameLength?: number;

@@ -38,6 +38,8 @@ export class VarintCodec extends FrameCodec {
   declare readonly options: Required<VarintOptions>;
 
   /**
+   * Creates the VarintCodec.
+   *
    * @param options A spec text (`"varint,max=1MiB"`) or {@linkcode VarintOptions}.
    * @throws {FrameSpecSyntaxError} / {TypeError} / {RangeError} for bad options.
    */
@@ -45,10 +47,23 @@ export class VarintCodec extends FrameCodec {
     super(resolveKind(resolveFrameOptions, options, "varint", "VarintCodec"));
   }
 
+  /**
+   * The longest varint prefix: 10 bytes.
+   *
+   * @returns The number of bytes.
+   */
   protected headerBytes(): number {
     return 10;
   }
 
+  /**
+   * The error for a core status, naming this framing's cases: a varint prefix longer than 10 bytes or over 64 bits.
+   *
+   * @param status The core status.
+   * @param offset Stream offset of the bad frame.
+   * @param length The declared (or seen) length.
+   * @returns The error to throw.
+   */
   protected override describeError(status: number, offset: number, length: number): Error {
     if (status === Status.BAD_VARINT) {
       return new FrameCorruptError(

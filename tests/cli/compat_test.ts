@@ -284,7 +284,9 @@ d, a = s.recvfrom(100); s.sendto(d, a); print(repr(d))
     );
     assert.equal(r.sockkit.peer, r.ncat.peer);
     assert.equal(r.sockkit.code, r.ncat.code);
-    assert.equal(r.ncat.stdout, "");
+    // ncat exits as soon as stdin ends, so it prints the reply only when the reply wins that
+    // race (on a loaded machine it sometimes does); sockkit waits the grace and always prints it.
+    assert.ok(["", "y\n"].includes(r.ncat.stdout), `ncat printed ${JSON.stringify(r.ncat.stdout)}`);
     assert.equal(r.sockkit.stdout, "y\n");
     // A closed port: ncat's kernel-connected socket sees ECONNREFUSED (exit 1); Deno's UDP
     // socket is not connected, so sockkit exits 0 after the grace.

@@ -29,6 +29,7 @@ import { connectStream, listenStream } from "./_stream_session.ts";
 import { connectUdp, listenUdp } from "./_udp_session.ts";
 import { listenWorkers } from "./_worker_session.ts";
 import { tlsFlags, tlsFromFlags } from "./_tls_flags.ts";
+import { rerunWithoutChainChecks } from "./_insecure.ts";
 
 /** Flags both `listen` and `connect` take. Short flags mean what they mean in ncat. */
 const COMMON_FLAGS: Record<string, FlagSpec> = {
@@ -421,6 +422,13 @@ export function makeNetcatCommand(role: "listen" | "connect"): Command {
       const target = unixPath === undefined
         ? wrap(() => parseSessionTarget(role, parsed.positionals, family, source, sourcePort))
         : unixPath;
+      if (session.tlsConnect?.insecure && typeof target !== "string") {
+        const code = await rerunWithoutChainChecks([
+          target.hostname,
+          session.tlsConnect.serverName ?? target.hostname,
+        ]);
+        if (code !== undefined) return code;
+      }
       if (outputFiles.some((f) => f !== undefined)) {
         session.log = new SessionLog(...outputFiles);
       }

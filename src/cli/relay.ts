@@ -33,6 +33,7 @@ import {
 import { relayOne, relaySession, type RelaySettings } from "./_relay_session.ts";
 import { runOnWorkers } from "./_worker_session.ts";
 import { tlsFlags, tlsFromFlags } from "./_tls_flags.ts";
+import { rerunWithoutChainChecks } from "./_insecure.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "send-proxy": {
@@ -232,6 +233,14 @@ export const relayCommand: Command = {
         upstreamTls: tlsFromFlags(parsed, "connect", "relay", "upstream-"),
       },
     };
+    const upstreamTls = settings.plan.upstreamTls;
+    if (upstreamTls?.insecure) {
+      const code = await rerunWithoutChainChecks([
+        target.hostname,
+        upstreamTls.serverName ?? target.hostname,
+      ]);
+      if (code !== undefined) return code;
+    }
     if (workers === undefined) return await relayHere(settings, listenOn, tls, targetText);
     return await runOnWorkers(relaySession(settings), {
       module: new URL("./_relay_worker.ts", import.meta.url),

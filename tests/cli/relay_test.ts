@@ -309,6 +309,39 @@ print(repr(read_all(s)))
   },
 });
 
+Deno.test({
+  name:
+    "relay --upstream-tls-insecure accepts that target's untrusted chain: the command reruns itself under Deno's --unsafely-ignore-certificate-errors for the target only",
+  ignore: NO_OPENSSL !== "",
+  fn: async () => {
+    const p = pki!;
+    const b = backend(`${tlsContext(p.rogue)}
+c, _ = l.accept()
+t = ctx.wrap_socket(c, server_side=True)
+data = b""
+while not data.endswith(b"\\n"): data += t.recv(100)
+t.sendall(data.upper())
+t.close()
+print("served", data.decode().strip())
+`);
+    await using relay = relayOnce(
+      ["--upstream-tls", "--upstream-tls-insecure"],
+      `localhost:${await b.port}`,
+    );
+    const port = await relay.port();
+    const out = await python(`${READ_ALL}
+s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)
+s.sendall(b"abc\\n")
+print(repr(read_all(s)))
+`);
+    assert.equal(out, String.raw`b'ABC\n'`);
+    assert.equal(await b.done, "served abc");
+    const done = await relay.finish();
+    assert.equal(done.code, 0);
+    assert.match(done.stderr, /DANGER: TLS certificate validation is disabled for: localhost\n/);
+  },
+});
+
 Deno.test("relay --workers 2 -m 6 relays every client on two accept loops and sums the stats", async () => {
   const b = backend(`${READ_ALL}
 l.listen(8)

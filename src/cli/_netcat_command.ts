@@ -413,10 +413,10 @@ export function makeNetcatCommand(role: "listen" | "connect"): Command {
         if (udp || unixPath !== undefined) {
           throw new UsageError("--tls applies to TCP (not --udp, nor --unix)", role);
         }
-        if (workers !== undefined || session.proxyProtocol) {
-          // Deno accepts TLS only from the first byte (no server-side upgrade), and its
-          // workers share a plain TCP port.
-          throw new UsageError("--tls cannot be combined with --workers or --proxy-protocol", role);
+        if (session.proxyProtocol) {
+          // The PROXY header comes before TLS, and Deno cannot start TLS on an accepted
+          // connection (no server-side upgrade).
+          throw new UsageError("--tls cannot be combined with --proxy-protocol", role);
         }
       }
       const target = unixPath === undefined

@@ -211,13 +211,10 @@ export const relayCommand: Command = {
     if (workers !== undefined && workers > 64) {
       throw new UsageError(`--workers must be 1-64, got ${workers}`, "relay");
     }
-    if (tls && (workers !== undefined || pp !== undefined)) {
-      // Deno accepts TLS only from the first byte (no server-side upgrade), and its workers
-      // share a plain TCP port.
-      throw new UsageError(
-        "--tls cannot be combined with --workers or --proxy-protocol",
-        "relay",
-      );
+    if (tls && pp !== undefined) {
+      // The PROXY header comes before TLS, and Deno cannot start TLS on an accepted
+      // connection (no server-side upgrade).
+      throw new UsageError("--tls cannot be combined with --proxy-protocol", "relay");
     }
     const settings: RelaySettings = {
       json: bool(parsed, "json"),
@@ -247,6 +244,7 @@ export const relayCommand: Command = {
       settings,
       target: { hostname: listenOn.dualStack ? "::" : listenOn.hostname, port: listenOn.port },
       workers,
+      tls,
       listenFields: {
         target: { address: target.hostname, port: target.port },
         ...(settings.plan.upstreamTls ? { upstreamTls: true } : {}),

@@ -342,6 +342,59 @@ print(repr(read_all(s)))
   },
 });
 
+Deno.test({
+  name:
+    "relay --tls --workers 2 -m 8: TLS clients that verify the certificate are relayed on two accept loops",
+  ignore: NO_OPENSSL !== "",
+  fn: async () => {
+    const p = pki!;
+    const b = backend(`${READ_ALL}
+l.listen(8)
+for i in range(8):
+    c, _ = l.accept()
+    f = c.makefile("rb")
+    c.sendall(f.readline().upper()); f.close(); c.close()
+print("served 8")
+`);
+    await using relay = new Background([
+      "relay",
+      "--json",
+      "--tls",
+      "--tls-cert",
+      p.server.certFile,
+      "--tls-key",
+      p.server.keyFile,
+      "--workers",
+      "2",
+      "-m",
+      "8",
+      "127.0.0.1:0",
+      `127.0.0.1:${await b.port}`,
+    ]);
+    const port = await relay.port();
+    const out = await python(`${READ_ALL}
+import ssl
+ctx = ssl.create_default_context(cafile=${JSON.stringify(p.ca.certFile)})
+got = []
+for i in range(8):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", ${port}), timeout=5), server_hostname="localhost")
+    s.sendall(b"client %d\\n" % i)
+    got.append(read_all(s).decode().strip())  # the backend's close comes back as close_notify
+print(",".join(got))
+`);
+    assert.equal(out, [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `CLIENT ${i}`).join(","));
+    assert.equal(await b.done, "served 8");
+    assert.equal((await relay.finish()).code, 0);
+    const listen = relay.events.find((e) => e.event === "listen")!;
+    assert.deepEqual([listen.workers, listen.tls], [2, true]);
+    const stats = relay.events.find((e) => e.event === "stats")!;
+    assert.deepEqual([stats.accepted, stats.closed, stats.errors], [8, 8, 0]);
+    const accepts = relay.events.filter((e) => e.event === "accept");
+    assert.equal(accepts.length, 8);
+    assert.ok(accepts.every((e) => e.tls?.alpn === null && typeof e.worker === "number"));
+  },
+});
+
 Deno.test("relay --workers 2 -m 6 relays every client on two accept loops and sums the stats", async () => {
   const b = backend(`${READ_ALL}
 l.listen(8)
@@ -382,7 +435,7 @@ print(",".join(got))
   assert.ok(closes.every((e) => e.reason === "FIN" && typeof e.worker === "number"));
 });
 
-Deno.test("relay refuses --tls with --workers or --proxy-protocol, and a TLS file it cannot read (exit 2)", async () => {
+Deno.test("relay refuses --tls with --proxy-protocol, and a TLS file it cannot read (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [["--tls", "--tls-cert", "/nonexistent.pem", "--tls-key", "k"], /--tls-cert: cannot read/],
     [["--upstream-tls-ca", "/nonexistent.pem"], /Cannot use --upstream-tls-ca: cannot read/],
@@ -390,7 +443,6 @@ Deno.test("relay refuses --tls with --workers or --proxy-protocol, and a TLS fil
   ];
   if (pki) {
     const tls = ["--tls", "--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile];
-    cases.push([[...tls, "--workers", "2"], /--tls cannot be combined with --workers/]);
     cases.push([[...tls, "--proxy-protocol", "v1"], /--tls cannot be combined/]);
   }
   for (const [flags, want] of cases) {

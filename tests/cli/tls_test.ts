@@ -269,6 +269,61 @@ test(
 );
 
 test(
+  "listen --tls --echo --workers 2: clients that verify the chain get their bytes back from either worker",
+  NO_OPENSSL,
+  async (p) => {
+    await using server = new Background([
+      "listen",
+      "--json",
+      "--echo",
+      "--tls",
+      "--tls-cert",
+      p.server.certFile,
+      "--tls-key",
+      p.server.keyFile,
+      "--workers",
+      "2",
+      "--max-conns",
+      "6",
+      "127.0.0.1:0",
+    ]);
+    const port = await server.port();
+    const out = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        `import socket, ssl
+ctx = ssl.create_default_context(cafile=${JSON.stringify(p.ca.certFile)})
+got = []
+for i in range(6):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", ${port}), timeout=5), server_hostname="localhost")
+    msg = b"line %d\\n" % i
+    s.sendall(msg)
+    data = b""
+    while len(data) < len(msg): data += s.recv(100)
+    got.append(data.decode().strip())
+    s.close()
+print(",".join(got))
+`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(
+      new TextDecoder().decode(out.stdout).trim(),
+      [0, 1, 2, 3, 4, 5].map((i) => `line ${i}`).join(","),
+    );
+    assert.equal((await server.finish()).code, 0);
+    const listen = server.events.find((e) => e.event === "listen")!;
+    assert.deepEqual([listen.workers, listen.tls], [2, true]);
+    const stats = server.events.find((e) => e.event === "stats")!;
+    assert.deepEqual([stats.accepted, stats.closed], [6, 6]);
+    const accepts = server.events.filter((e) => e.event === "accept");
+    assert.ok(accepts.length === 6 && accepts.every((e) => e.tls?.alpn === null));
+  },
+);
+
+test(
   "listen --tls against openssl s_client: s_client verifies the chain, bytes go both ways",
   NO_OPENSSL,
   async (p) => {

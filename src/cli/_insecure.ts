@@ -14,11 +14,11 @@
  * @module
  */
 
-import { constantsFor } from "../_ffi/constants.ts";
-import { ffiGranted } from "../_ffi/libc.ts";
-
 /** Set in the child's environment, so it does not run itself again. */
 const CHILD_MARK = "SOCKKIT_TLS_INSECURE_CHILD";
+
+/** Where libc's `getppid` lives (glibc, musl, macOS); the command uses no other libc call. */
+const LIBC_NAMES = ["libc.so.6", "libc.so", "libSystem.B.dylib"];
 
 /** The permissions passed on to the child, when granted to this process as a whole. */
 const PERMISSIONS = ["net", "ffi", "read", "write", "sys", "env", "run"] as const;
@@ -59,11 +59,10 @@ export function chainChecksOff(): boolean {
  */
 export function exitWithParent(): void {
   const pid = parentPid();
-  if (pid === undefined || !ffiGranted()) return;
+  if (pid === undefined || Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
   let getppid: () => number;
   try {
-    const names = constantsFor().libc;
-    const lib = names.map((name) => {
+    const lib = LIBC_NAMES.map((name) => {
       try {
         return Deno.dlopen(name, { getppid: { parameters: [], result: "i32" } });
       } catch {

@@ -28,6 +28,7 @@ import { SessionLog } from "./_session_log.ts";
 import { connectStream, listenStream } from "./_stream_session.ts";
 import { connectUdp, listenUdp } from "./_udp_session.ts";
 import { listenWorkers } from "./_worker_session.ts";
+import { tlsFlags, tlsFromFlags } from "./_tls_flags.ts";
 
 /** Flags both `listen` and `connect` take. Short flags mean what they mean in ncat. */
 const COMMON_FLAGS: Record<string, FlagSpec> = {
@@ -173,7 +174,7 @@ const FOOTER = `
 Durations take ms, s or m (a bare number is seconds). Exit codes: 0 ok, 1 network error or a
 connection that did not end cleanly (RST, failed send), 2 usage. JSON events (docs/events.md):
 listen, accept, refuse, connect, options, data, frame, datagram, half-close, close (reason
-FIN, RST, EOF, local, idle-timeout, error), exit, stats, error.`;
+FIN, CLOSE_NOTIFY, RST, EOF, local, idle-timeout, error), exit, stats, error.`;
 
 /**
  * A length field of 1–3 bytes cannot carry the default 8 MiB maximum: without `max=`, the
@@ -255,7 +256,9 @@ export function makeNetcatCommand(role: "listen" | "connect"): Command {
       "--max-conns, one connection is served."
     : "Connect to HOST:PORT. stdin goes to the peer and the peer goes to stdout; when stdin\n" +
       "ends, the write side is shut down (FIN) and output continues until the peer closes.";
-  const flags = role === "listen" ? { ...COMMON_FLAGS, ...LISTEN_FLAGS } : COMMON_FLAGS;
+  const flags = role === "listen"
+    ? { ...COMMON_FLAGS, ...LISTEN_FLAGS, ...tlsFlags("listen") }
+    : { ...COMMON_FLAGS, ...tlsFlags("connect") };
   const help = helpText(usage, summary, flags) + FOOTER + "\n";
   return {
     name: role,
@@ -403,6 +406,18 @@ export function makeNetcatCommand(role: "listen" | "connect"): Command {
         );
       }
       if (exec && udp) throw new UsageError("--exec/--sh-exec apply to TCP and Unix", role);
+      if (role === "connect") session.tlsConnect = tlsFromFlags(parsed, "connect", role);
+      else session.tlsListen = tlsFromFlags(parsed, "listen", role);
+      if (session.tlsConnect || session.tlsListen) {
+        if (udp || unixPath !== undefined) {
+          throw new UsageError("--tls applies to TCP (not --udp, nor --unix)", role);
+        }
+        if (workers !== undefined || session.proxyProtocol) {
+          // Deno accepts TLS only from the first byte (no server-side upgrade), and its
+          // workers share a plain TCP port.
+          throw new UsageError("--tls cannot be combined with --workers or --proxy-protocol", role);
+        }
+      }
       const target = unixPath === undefined
         ? wrap(() => parseSessionTarget(role, parsed.positionals, family, source, sourcePort))
         : unixPath;

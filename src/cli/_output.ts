@@ -152,6 +152,7 @@ const EXTRA_FIELDS = [
   "timeout",
   "leftover",
   "reason",
+  "serverName",
   "offset",
 ] as const;
 

@@ -15,6 +15,17 @@ import { type Output, unmapIPv4 } from "./_output.ts";
 import type { StdinHub } from "./_stdin_hub.ts";
 import type { SessionLog } from "./_session_log.ts";
 import type { AccessList } from "./_access_list.ts";
+import {
+  type TlsClientOptions,
+  TlsConnection,
+  type TlsListenFlagOptions,
+  TlsVerifyError,
+} from "../tls/mod.ts";
+
+// The library types a session's fields and helpers use, so that its readers find them here.
+export type { ServeProxyProtocol } from "../net/mod.ts";
+export type { KeepAliveTiming, SocketOptions } from "../sockopt/mod.ts";
+export type { TlsClientOptions, TlsListenFlagOptions } from "../tls/mod.ts";
 
 /** How stdin becomes datagrams (`--datagram-per`). */
 export type DatagramPer = "line" | "read" | "frame";
@@ -63,10 +74,14 @@ export interface Session {
   source?: { hostname?: string; port?: number };
   /** `--exec`/`--sh-exec` (listen and connect): the program for each connection. */
   exec?: { argv: string[]; shell: boolean };
+  /** `--tls` (connect): how to verify the server; `connectTls` options. */
+  tlsConnect?: TlsClientOptions;
+  /** `--tls` (listen): the certificate, key and ALPN `listenTls` presents. */
+  tlsListen?: TlsListenFlagOptions;
 }
 
-/** A stream connection of the session. */
-export type TcpOrUnixConnection = TcpConnection | UnixConnection;
+/** A stream connection of the session: TCP, Unix, or TLS over TCP. */
+export type TcpOrUnixConnection = TcpConnection | UnixConnection | TlsConnection;
 
 /** An address as notes spell it: `127.0.0.1:80`, `[::1]:80`, or the Unix path. */
 export function addressText(a: Deno.Addr): string {
@@ -74,6 +89,28 @@ export function addressText(a: Deno.Addr): string {
   const n = a as Deno.NetAddr;
   const host = unmapIPv4(n.hostname);
   return host.includes(":") ? `[${host}]:${n.port}` : `${host}:${n.port}`;
+}
+
+/**
+ * The `tls` field of a `connect` event: the ALPN protocol agreed and the name the
+ * certificate was checked against; nothing for a plain connection.
+ */
+export function connectedTlsFields(
+  conn: TcpOrUnixConnection,
+): { tls?: { alpn: string | null; serverName: string | null } } {
+  if (!(conn instanceof TlsConnection)) return {};
+  return { tls: { alpn: conn.alpnProtocol, serverName: conn.serverName ?? null } };
+}
+
+/**
+ * A refused certificate's message names the library's option (`caCerts`); the command's user
+ * needs the flag (`--tls-ca`).
+ *
+ * @returns `e`, its message changed when it is a {@linkcode TlsVerifyError}.
+ */
+export function tlsFlagHint(e: unknown, flag: string): unknown {
+  if (e instanceof TlsVerifyError) e.message = e.message.replace("in caCerts", `with ${flag}`);
+  return e;
 }
 
 /** Options that mean something only before bind, or only on a listener. */

@@ -1,9 +1,12 @@
 /**
  * stdin for `listen` and `connect`: a hub that reads stdin only while a connection wants it
- * and hands every chunk to every subscriber, and a line splitter for `--frame` and UDP.
+ * and hands every chunk to every subscriber, and the line splitting for `--frame` and UDP
+ * (the codec's `FrameReader` and `line` codec).
  *
  * @module
  */
+
+import { FrameReader, FrameTooLongError, IncompleteFrameError, LineCodec } from "../codec/mod.ts";
 
 type Subscriber = (chunk: Uint8Array | null) => Promise<void>;
 
@@ -86,51 +89,113 @@ export class StdinHub {
 }
 
 /**
- * Splits chunks into lines (LF, with a CR before it dropped, or with `keepNewline` the line
- * as it came, LF included); the rest is kept for later.
+ * The longest stdin line {@linkcode LineSplitter} hands on: twice the 8 MiB default frame
+ * maximum, so that a line too long for `--frame` still reaches the encoder, whose
+ * `PayloadTooLongError` names the frame's own limit. A longer line is skipped and reported.
+ */
+export const STDIN_LINE_MAX = 16 * 1024 * 1024;
+
+/**
+ * Splits stdin chunks into lines with the codec's read driver (a {@linkcode FrameReader} fed
+ * by `push`, over a `line` codec): LF ends a line and a CR before it is dropped, or with
+ * `keepNewline` the line is kept as it came, LF included. At the end, what is left is the last
+ * line. A line over {@linkcode STDIN_LINE_MAX} is skipped: `onError` gets its
+ * `FrameTooLongError`, and the lines after it still come.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LineSplitter } from "./_stdin_hub.ts";
+ * const enc = new TextEncoder();
+ * const text = (lines: Uint8Array[]) => lines.map((l) => new TextDecoder().decode(l));
+ * using lines = new LineSplitter();
+ * assert.deepEqual(text(lines.push(enc.encode("one\r\ntw"))), ["one"]);
+ * assert.deepEqual(text(lines.push(enc.encode("o\nthree"))), ["two"]);
+ * assert.deepEqual(text(lines.push(null)), ["three"]);
+ * using kept = new LineSplitter(true);
+ * assert.deepEqual(text(kept.push(enc.encode("a\r\nb\n"))), ["a\r\n", "b\n"]);
+ * ```
  */
 export class LineSplitter {
-  #rest: Uint8Array = new Uint8Array(0);
-  readonly #keepNewline: boolean;
+  readonly #codec: LineCodec;
+  readonly #reader: FrameReader;
+  readonly #onError: (e: Error) => void;
+
   /**
    * Make a splitter.
    *
    * @param keepNewline Keep each line's LF (and CR).
+   * @param onError Told of a line over {@linkcode STDIN_LINE_MAX}, which is skipped.
+   *   Default: ignore it.
    */
-  constructor(keepNewline = false) {
-    this.#keepNewline = keepNewline;
+  constructor(keepNewline = false, onError: (e: Error) => void = () => {}) {
+    this.#codec = new LineCodec({
+      keepDelimiter: keepNewline,
+      maxFrameLength: STDIN_LINE_MAX,
+      oversize: "discard",
+    });
+    this.#reader = new FrameReader(null, this.#codec);
+    this.#onError = onError;
   }
+
   /**
    * Add a chunk.
    *
    * @param chunk The bytes, or `null` at the end (the rest is then the last line).
-   * @returns The complete lines.
+   * @returns The complete lines (copies).
    */
   push(chunk: Uint8Array | null): Uint8Array[] {
-    if (chunk === null) {
-      const last = this.#rest;
-      this.#rest = new Uint8Array(0);
-      return last.length ? [last] : [];
-    }
-    const data = this.#rest.length ? concat(this.#rest, chunk) : chunk;
     const lines: Uint8Array[] = [];
-    let start = 0;
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] !== 10) continue;
-      const end = this.#keepNewline ? i + 1 : i > start && data[i - 1] === 13 ? i - 1 : i;
-      lines.push(data.slice(start, end));
-      start = i + 1;
+    if (chunk === null) {
+      this.#reader.end();
+      this.#drain(lines, true);
+      return lines;
     }
-    this.#rest = data.slice(start);
+    // A chunk goes in as far as the buffer's bound allows; decoding (or discarding an
+    // over-long line) makes room for the rest.
+    for (let at = 0; at < chunk.length;) {
+      const n = Math.min(chunk.length - at, this.#reader.buffer.remaining);
+      if (n === 0) throw new Error("Cannot split stdin into lines: the line codec made no room");
+      this.#reader.push(chunk.subarray(at, at + n));
+      at += n;
+      this.#drain(lines, false);
+    }
     return lines;
   }
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  #drain(lines: Uint8Array[], atEnd: boolean): void {
+    for (;;) {
+      try {
+        const line = this.#reader.tryReadFrame();
+        if (line !== null) {
+          lines.push(line);
+          continue;
+        }
+        if (atEnd) this.#codec.checkEof(this.#reader.buffer);
+        return;
+      } catch (e) {
+        if (e instanceof IncompleteFrameError) {
+          // An unterminated last line is still a line.
+          lines.push(e.partial);
+          this.#reader.buffer.consume(this.#reader.buffered);
+          return;
+        }
+        if (!(e instanceof FrameTooLongError)) throw e;
+        this.#onError(e);
+      }
+    }
+  }
+
+  /** Free the codec's memory. Idempotent. */
+  free(): void {
+    this.#reader.free();
+    this.#codec.free();
+  }
+
+  /** Same as {@linkcode LineSplitter.free}. */
+  [Symbol.dispose](): void {
+    this.free();
+  }
 }
 
 /**

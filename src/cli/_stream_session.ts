@@ -21,6 +21,7 @@ import {
   addressInFamily,
   addressText,
   applySessionOptions,
+  connectedTlsFields,
   connectionOptions,
   isConnectionReset,
   isIdleTimeout,
@@ -30,9 +31,11 @@ import {
   type Session,
   type SessionTarget,
   type TcpOrUnixConnection,
+  tlsFlagHint,
 } from "./_session.ts";
 import { UsageError } from "./_args.ts";
 import { execEndpoint } from "./_exec.ts";
+import { connectTls, listenTls, TlsConnection } from "../tls/mod.ts";
 
 /**
  * Where a connection's bytes come from and go to: stdin and stdout by default, a child
@@ -114,8 +117,14 @@ export async function runStreamSession(
   };
   let sendSideEnded!: () => void;
   const sendSideDone = new Promise<void>((r) => sendSideEnded = r);
+  let lines: LineSplitter | null = null;
   if (!session.echo && !session.recvOnly) {
-    const lines = byLine ? new LineSplitter() : null;
+    lines = byLine
+      ? new LineSplitter(false, (e) => {
+        sendFailed = true;
+        out.error(e, meta);
+      })
+      : null;
     unsubscribe = ends.subscribe((input) => {
       writeChain = writeChain.then(async () => {
         if (conn.closed) {
@@ -212,6 +221,7 @@ export async function runStreamSession(
     framed?.close();
   }
   await writeChain;
+  lines?.free();
   const closing = conn.closed ? Promise.resolve() : conn.close();
   await closing.catch(() => {});
   await ends.close();
@@ -258,6 +268,8 @@ export async function serveAccepted(
   const conn = await unwrapProxy(session, accepted, id);
   if (conn === null) return false;
   const meta = { conn: id, ...extra, remote: addressFields(conn.remoteAddr) };
+  const tls = await acceptedTlsFields(session, conn, meta);
+  if (tls === null) return false;
   const via = conn instanceof ProxiedTcpConnection
     ? {
       proxy: addressFields(conn.socketRemoteAddr),
@@ -266,7 +278,7 @@ export async function serveAccepted(
     : {};
   out.event(
     "accept",
-    { ...meta, local: addressFields(conn.localAddr), ...via },
+    { ...meta, local: addressFields(conn.localAddr), ...via, ...tls },
     `connection ${id} from ${addressText(conn.remoteAddr)}` +
       ("proxy" in via
         ? ` (via ${addressText((conn as ProxiedTcpConnection).socketRemoteAddr)})`
@@ -280,6 +292,29 @@ export async function serveAccepted(
     out.error(e, meta);
   }
   return runStreamSession(session, conn, meta, "listen");
+}
+
+/**
+ * Finish an accepted TLS connection's handshake before the session starts, so that `accept`
+ * can report the ALPN protocol and a client that refused the certificate is one error line.
+ *
+ * @returns The `tls` field of the `accept` event (nothing for a plain connection), or `null`
+ *   when the handshake failed (the error is reported and the connection closed).
+ */
+export async function acceptedTlsFields(
+  session: Session,
+  conn: TcpOrUnixConnection,
+  meta: Record<string, unknown>,
+): Promise<{ tls?: { alpn: string | null } } | null> {
+  if (!(conn instanceof TlsConnection)) return {};
+  try {
+    const { alpnProtocol } = await conn.handshake({ timeout: session.idleTimeout });
+    return { tls: { alpn: alpnProtocol } };
+  } catch (e) {
+    session.out.error(e, meta);
+    await conn.close().catch(() => {});
+    return null;
+  }
 }
 
 /**
@@ -313,11 +348,15 @@ export async function listenStream(
 ): Promise<number> {
   const { out } = session;
   if (typeof target === "string") await removeStaleSocket(target);
+  const tls = session.tlsListen;
   const server = typeof target === "string"
     ? listenUnix({ path: target, idleTimeout: session.idleTimeout })
     : listenDualStack(
       target,
-      (hostname) => listen({ hostname, port: target.port, idleTimeout: session.idleTimeout }),
+      (hostname) =>
+        tls
+          ? listenTls({ hostname, port: target.port, idleTimeout: session.idleTimeout, ...tls })
+          : listen({ hostname, port: target.port, idleTimeout: session.idleTimeout }),
     );
   const transport = typeof target === "string" ? "unix" : "tcp";
   let allClean = true;
@@ -327,8 +366,8 @@ export async function listenStream(
     }
     out.event(
       "listen",
-      { transport, ...addressFields(server.addr) },
-      `listening on ${transport} ${addressText(server.addr)}`,
+      { transport, ...addressFields(server.addr), ...(tls ? { tls: true } : {}) },
+      `listening on ${transport}${tls ? " (TLS)" : ""} ${addressText(server.addr)}`,
     );
     const limit = session.maxConns ?? (session.keepOpen ? Infinity : 1);
     const active = new Set<Promise<boolean>>();
@@ -418,12 +457,7 @@ export async function connectStream(
       timeout: session.timeout,
       idleTimeout: session.idleTimeout,
     })
-    : await connect({
-      hostname: await addressInFamily(session, target.hostname),
-      port: target.port,
-      timeout: session.timeout,
-      idleTimeout: session.idleTimeout,
-    });
+    : await connectTcpOrTls(session, target);
   if (session.opts && typeof target !== "string") {
     try {
       applySessionOptions(session, conn, session.opts, "connection");
@@ -432,7 +466,46 @@ export async function connectStream(
       throw e;
     }
   }
-  const meta = { remote: addressFields(conn.remoteAddr), local: addressFields(conn.localAddr) };
-  out.event("connect", meta, `connected to ${addressText(conn.remoteAddr)}`);
+  const meta = {
+    remote: addressFields(conn.remoteAddr),
+    local: addressFields(conn.localAddr),
+    ...connectedTlsFields(conn),
+  };
+  out.event(
+    "connect",
+    meta,
+    `connected to ${addressText(conn.remoteAddr)}` +
+      (conn instanceof TlsConnection
+        ? ` over TLS${conn.serverName ? ` (${conn.serverName})` : ""}${
+          conn.alpnProtocol ? `, ALPN ${conn.alpnProtocol}` : ""
+        }`
+        : ""),
+  );
   return (await runStreamSession(session, conn, {}, "connect")) ? 0 : 1;
+}
+
+/**
+ * Connect over TCP, or with `--tls` over TLS: the certificate is checked against the host as
+ * typed (or `--tls-servername`), also when `-4`/`-6` looked the name up first.
+ */
+async function connectTcpOrTls(
+  session: Session,
+  target: SessionTarget,
+): Promise<TcpOrUnixConnection> {
+  const common = {
+    hostname: await addressInFamily(session, target.hostname),
+    port: target.port,
+    timeout: session.timeout,
+    idleTimeout: session.idleTimeout,
+  };
+  if (!session.tlsConnect) return await connect(common);
+  try {
+    return await connectTls({
+      ...common,
+      ...session.tlsConnect,
+      serverName: session.tlsConnect.serverName ?? target.hostname,
+    });
+  } catch (e) {
+    throw tlsFlagHint(e, "--tls-ca");
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * `listen --workers N`: the echo session on N Workers sharing the port, and the per-connection
- * entry each worker runs (through `_listen_worker.ts`).
+ * `listen --workers N` and `relay --workers N`: N Workers sharing the port
+ * ({@linkcode runOnWorkers}), and the echo session each `listen` worker runs per connection
+ * (through `_listen_worker.ts`; relay's workers run `_relay_worker.ts`).
  *
  * @module
  */
@@ -13,12 +14,8 @@ import { StdinHub } from "./_stdin_hub.ts";
 import { addressText, connectionOptions, type Session } from "./_session.ts";
 import { serveAccepted } from "./_stream_session.ts";
 
-/**
- * `listen --workers N`: an echo server on N Workers sharing the port. Each worker runs
- * {@linkcode workerSession} (in `_listen_worker.ts`) with the same flags.
- */
 /** Run `listen --workers N` until it is stopped or `--max-conns` were served. */
-export async function listenWorkers(
+export function listenWorkers(
   session: Session,
   target: { hostname: string; port: number },
   n: number,
@@ -33,12 +30,45 @@ export async function listenWorkers(
     proxyProtocol: session.proxyProtocol,
     idleTimeout: session.idleTimeout,
   };
-  const server = await serveWorkers({
+  return runOnWorkers(session, {
     module: new URL("./_listen_worker.ts", import.meta.url),
-    handlerOptions: settings,
+    settings,
+    target,
     workers: n,
-    hostname: target.hostname,
-    port: target.port,
+  });
+}
+
+/** What {@linkcode runOnWorkers} starts. */
+export interface WorkersPlan {
+  /** The handler module each worker loads (default export: `(conn, settings)`). */
+  module: URL;
+  /** The handler's settings (structured-cloneable). */
+  settings: unknown;
+  /** Where to listen. */
+  target: { hostname: string; port: number };
+  /** How many workers. */
+  workers: number;
+  /** More fields for the `listen` event (`target`, for relay). */
+  listenFields?: Record<string, unknown>;
+  /** The `listen` note's wording after the address. */
+  listenNote?: string;
+}
+
+/**
+ * N Workers sharing the port (SO_REUSEPORT), each running `plan.module` per connection,
+ * until SIGINT/SIGTERM or `--max-conns` connections were served; then a `stats` event.
+ *
+ * @returns The exit code: 1 when a connection failed.
+ */
+export async function runOnWorkers(session: Session, plan: WorkersPlan): Promise<number> {
+  const { out } = session;
+  const n = plan.workers;
+  const server = await serveWorkers({
+    module: plan.module,
+    handlerOptions: plan.settings,
+    workers: n,
+    hostname: plan.target.hostname,
+    port: plan.target.port,
     handleSignals: true,
     onError: (e) => {
       if (e.name !== REPORTED_SESSION_ERROR) out.error(e, { worker: e.worker });
@@ -46,8 +76,8 @@ export async function listenWorkers(
   });
   out.event(
     "listen",
-    { transport: "tcp", ...addressFields(server.addr), workers: n },
-    `listening on tcp ${addressText(server.addr)} with ${n} workers`,
+    { transport: "tcp", ...addressFields(server.addr), workers: n, ...plan.listenFields },
+    `listening on tcp ${addressText(server.addr)} with ${n} workers${plan.listenNote ?? ""}`,
   );
   if (session.maxConns !== undefined) {
     // Bounded: poll the workers' counters until enough connections have been served.
@@ -73,6 +103,25 @@ const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false
 
 /** The error name a worker's handler throws for a session that reported its own error. */
 export const REPORTED_SESSION_ERROR = "ReportedSessionError";
+
+/**
+ * The default export of a worker's handler module: run `serve` for each connection, with the
+ * worker's index; a session that failed (and printed its own error event) is thrown as a
+ * {@linkcode REPORTED_SESSION_ERROR}, so that it counts in `stats.errors`.
+ */
+export function workerHandler<S>(
+  serve: (conn: TcpConnection, settings: S, worker: number) => Promise<boolean>,
+): (conn: TcpConnection, settings: S) => Promise<void> {
+  const worker = Number(/sockkit-worker-(\d+)/.exec(self.name)?.[1] ?? -1);
+  return async (conn, settings) => {
+    if (await serve(conn, settings, worker)) return;
+    const e = new Error(
+      "Cannot serve connection: it ended with an error (reported in its events)",
+    );
+    e.name = REPORTED_SESSION_ERROR;
+    throw e;
+  };
+}
 
 /** The flags a `--workers` worker needs (structured-cloneable). */
 export interface WorkerSessionSettings {

@@ -62,6 +62,7 @@ Examples:
   sockkit listen -k --echo 127.0.0.1:9000
   echo hello | sockkit connect 127.0.0.1:9000
   sockkit connect --frame len:u32be --json 127.0.0.1:9000
+  sockkit connect --tls --tls-ca ca.pem localhost:9443
   sockkit listen --opt reuseaddr,rcvbuf=1M,keepalive=60/10/5 --verbose 9000
   sockkit addr '[fe80::1%2]:443'    sockkit errno 10054    sockkit bench tcp
 

@@ -2,15 +2,15 @@
  * `sockkit relay LISTEN TARGET`: socat's `TCP-LISTEN:…,fork TCP:…`. One upstream connection
  * per client, bytes both ways, a half-close passed on as a half-close and an RST as an RST,
  * with `--send-proxy v1|v2` writing the real client's address first (HAProxy's
- * `send-proxy`), and `--proxy-protocol` reading one from the client side.
+ * `send-proxy`), `--proxy-protocol` reading one from the client side, `--tls` on the client
+ * side, `--upstream-tls` towards the target, and `--workers N` accept loops.
  *
  * @module
  */
 
-import { connect, listen, type TcpConnection } from "../net/mod.ts";
-import { FrameDecoder, type FrameOptions, parseFrameSpec } from "../codec/mod.ts";
-import { encodeProxyHeader } from "../proxy/mod.ts";
-import { abortConnection } from "../sockopt/mod.ts";
+import { listen } from "../net/mod.ts";
+import { parseFrameSpec } from "../codec/mod.ts";
+import { listenTls } from "../tls/mod.ts";
 import {
   bool,
   type Command,
@@ -23,16 +23,16 @@ import {
   str,
   UsageError,
 } from "./_args.ts";
-import { addressFields, Output, unmapIPv4 } from "./_output.ts";
-import { StdinHub } from "./_stdin_hub.ts";
+import { addressFields } from "./_output.ts";
 import {
   addressText,
-  isConnectionReset,
   listenDualStack,
-  type Session,
   type SessionTarget,
+  type TcpOrUnixConnection,
 } from "./_session.ts";
-import { unwrapProxy } from "./_stream_session.ts";
+import { relayOne, relaySession, type RelaySettings } from "./_relay_session.ts";
+import { runOnWorkers } from "./_worker_session.ts";
+import { tlsFlags, tlsFromFlags } from "./_tls_flags.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "send-proxy": {
@@ -58,7 +58,18 @@ const FLAGS: Record<string, FlagSpec> = {
     arg: "N",
     help: "relay N client connections, then exit (default: until stopped)",
   },
-  timeout: { type: "string", short: "w", arg: "DUR", help: "upstream connect timeout" },
+  workers: {
+    type: "string",
+    arg: "N",
+    help: "N worker threads share the port (SO_REUSEPORT), each with its own accept loop; " +
+      "stops on SIGINT/SIGTERM or after --max-conns (not with --tls)",
+  },
+  timeout: {
+    type: "string",
+    short: "w",
+    arg: "DUR",
+    help: "upstream connect timeout (and TLS handshake)",
+  },
   "idle-timeout": {
     type: "string",
     short: "i",
@@ -67,151 +78,79 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   json: { type: "boolean", short: "j", help: "print one JSON event per line on stdout" },
   verbose: { type: "boolean", short: "v", help: "notes on stderr" },
+  // The client side: sockkit's and ncat's names, as on listen.
+  ...tlsFlags("listen"),
+  // The target side: connect's flags with an upstream- prefix.
+  ...tlsFlags("connect", "upstream-"),
 };
 
 const help = helpText(
   "sockkit relay [options] [HOST:]LISTEN_PORT TARGET_HOST:PORT",
   "Accept clients on LISTEN (dual stack without a host) and relay each one to its own\n" +
     "connection to TARGET: bytes both ways, a FIN passed on as a half-close, an RST as an RST\n" +
-    "(needs --allow-ffi). Exit: 0, or 1 when a relayed connection failed (with --max-conns).",
+    "(needs --allow-ffi). --tls accepts TLS clients; --upstream-tls speaks TLS to TARGET,\n" +
+    "verifying it (after the PROXY header, with --send-proxy). Exit: 0, or 1 when a relayed\n" +
+    "connection failed (with --max-conns or --workers).",
   FLAGS,
 );
 
-/** What one direction of a relayed connection saw. */
-interface Direction {
-  bytes: number;
-  frames: number;
-  /** How the reading side ended: FIN, RST or error. */
-  end: string;
-}
-
-/**
- * Copy `from` to `to` until `from` ends; pass the end on: a FIN as a half-close of `to`, an
- * RST as an RST on `to`.
- */
-async function pump(
-  from: TcpConnection,
-  to: TcpConnection,
-  name: "up" | "down",
-  frame: FrameOptions | undefined,
-  out: Output,
-  meta: Record<string, unknown>,
-): Promise<Direction> {
-  const d: Direction = { bytes: 0, frames: 0, end: "FIN" };
-  let decoder = frame ? new FrameDecoder(frame) : null;
-  const buf = new Uint8Array(65536);
-  try {
-    for (;;) {
-      const n = await from.read(buf);
-      if (n === null) break;
-      const bytes = buf.subarray(0, n);
-      await to.writeAll(bytes);
-      d.bytes += n;
-      if (!decoder) continue;
-      try {
-        decoder.push(bytes);
-        for (let f; (f = decoder.decode()) !== null;) {
-          d.frames++;
-          if (out.json) out.frame(f, { ...meta, direction: name });
-        }
-      } catch (e) {
-        // Frames are only inspected: a bad one is reported, and the bytes go on uncounted.
-        out.error(e, { ...meta, direction: name });
-        decoder.free();
-        decoder = null;
-      }
-    }
-    d.end = from.endReason ?? "FIN";
-  } catch (e) {
-    // `from` closed under us: the other direction passed an RST on and closed it.
-    d.end = isConnectionReset(e) ? "RST" : from.closed ? "closed" : "error";
-    if (d.end === "error") out.error(e, { ...meta, direction: name });
-  } finally {
-    decoder?.free();
-  }
-  try {
-    if (d.end === "RST" || d.end === "error") abortConnection(to);
-    else if (!to.closed) await to.closeWrite();
-  } catch {
-    // the other side is already gone
-  }
-  return d;
-}
-
-/** The header `--send-proxy` writes: the real client and the address it connected to. */
-function proxyHeaderFor(client: TcpConnection, version: 1 | 2): Uint8Array {
-  const source = client.remoteAddr as Deno.NetAddr;
-  const destination = client.localAddr as Deno.NetAddr;
-  const s = unmapIPv4(source.hostname);
-  const d = unmapIPv4(destination.hostname);
-  // Both IPv4 (seen through a dual-stack socket): TCP4, as HAProxy writes it.
-  const same = s.includes(":") === d.includes(":");
-  return encodeProxyHeader({
-    source: { ...source, hostname: same ? s : source.hostname },
-    destination: { ...destination, hostname: same ? d : destination.hostname },
-  }, { version });
-}
-
-async function relayOne(
-  session: Session,
-  accepted: TcpConnection,
-  id: number,
-  target: SessionTarget,
-  sendProxy: 1 | 2 | undefined,
-): Promise<boolean> {
+/** Accept and relay on one thread until `--max-conns` clients were relayed (or forever). */
+async function relayHere(
+  settings: RelaySettings,
+  listenOn: SessionTarget,
+  tls: ReturnType<typeof tlsFromFlags<"listen">>,
+  targetText: string,
+): Promise<number> {
+  const session = relaySession(settings);
   const { out } = session;
-  const client = await unwrapProxy(session, accepted, id) as TcpConnection | null;
-  if (client === null) return false;
-  const meta = { conn: id, remote: addressFields(client.remoteAddr) };
-  out.event(
-    "accept",
-    { ...meta, local: addressFields(client.localAddr) },
-    `connection ${id} from ${addressText(client.remoteAddr)}`,
+  const { target } = settings.plan;
+  const server = listenDualStack(
+    listenOn,
+    (hostname) =>
+      tls
+        ? listenTls({ hostname, port: listenOn.port, idleTimeout: session.idleTimeout, ...tls })
+        : listen({ hostname, port: listenOn.port, idleTimeout: session.idleTimeout }),
   );
-  let upstream: TcpConnection;
+  out.event(
+    "listen",
+    {
+      transport: "tcp",
+      ...addressFields(server.addr),
+      target: { address: target.hostname, port: target.port },
+      ...(tls ? { tls: true } : {}),
+      ...(settings.plan.upstreamTls ? { upstreamTls: true } : {}),
+    },
+    `relaying tcp${tls ? " (TLS)" : ""} ${addressText(server.addr)} to ${targetText}` +
+      (settings.plan.upstreamTls ? " (TLS)" : ""),
+  );
+  const active = new Set<Promise<boolean>>();
+  let allClean = true;
+  let id = 0;
+  const limit = session.maxConns ?? Infinity;
   try {
-    upstream = await connect({
-      hostname: target.hostname,
-      port: target.port,
-      timeout: session.timeout,
-      idleTimeout: session.idleTimeout,
-    });
-    if (sendProxy) await upstream.writeAll(proxyHeaderFor(client, sendProxy));
-  } catch (e) {
-    out.error(e, meta);
-    // The client learns that the target is not there as ncat/socat tell it: the connection closes.
-    await client.close().catch(() => {});
-    out.event("close", { ...meta, reason: "error", bytesUp: 0, bytesDown: 0 });
-    return false;
+    while (id < limit) {
+      let conn: TcpOrUnixConnection;
+      try {
+        conn = await server.accept();
+      } catch (e) {
+        if (e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionAborted) {
+          out.error(e);
+          continue;
+        }
+        throw e;
+      }
+      const p: Promise<boolean> = relayOne(session, conn, ++id, settings.plan).then((ok) => {
+        if (!ok) allClean = false;
+        return ok;
+      }).finally(() => active.delete(p));
+      active.add(p);
+    }
+    server.close();
+    await Promise.all(active);
+  } finally {
+    if (!server.closed) server.close();
   }
-  out.event(
-    "connect",
-    {
-      ...meta,
-      upstream: addressFields(upstream.remoteAddr),
-      local: addressFields(upstream.localAddr),
-    },
-    `connection ${id}: relaying to ${addressText(upstream.remoteAddr)}`,
-  );
-  const [up, down] = await Promise.all([
-    pump(client, upstream, "up", session.frame, out, meta),
-    pump(upstream, client, "down", session.frame, out, meta),
-  ]);
-  await Promise.all([client.close().catch(() => {}), upstream.close().catch(() => {})]);
-  const ends = [up.end, down.end];
-  const reason = ends.includes("RST") ? "RST" : ends.includes("error") ? "error" : "FIN";
-  out.event(
-    "close",
-    {
-      ...meta,
-      reason,
-      bytesUp: up.bytes,
-      bytesDown: down.bytes,
-      ...(session.frame ? { framesUp: up.frames, framesDown: down.frames } : {}),
-    },
-    `connection ${id} closed (${reason}), ${up.bytes} bytes up, ${down.bytes} bytes down`,
-  );
-  return reason === "FIN";
+  return allClean ? 0 : 1;
 }
 
 /** `sockkit relay`. */
@@ -251,10 +190,9 @@ export const relayCommand: Command = {
       throw new UsageError(`--proxy-protocol must be v1, v2 or auto, got "${pp}"`, "relay");
     }
     const spec = str(parsed, "frame");
-    let frame: FrameOptions | undefined;
     if (spec !== undefined) {
       try {
-        frame = parseFrameSpec(spec);
+        parseFrameSpec(spec);
       } catch (e) {
         throw new UsageError(`invalid --frame: ${(e as Error).message}`, "relay");
       }
@@ -263,68 +201,48 @@ export const relayCommand: Command = {
       const t = str(parsed, name);
       return t === undefined ? undefined : wrap(() => parseDuration(t, `--${name}`));
     };
-    const maxText = str(parsed, "max-conns");
-    const session: Session = {
-      out: new Output({ json: bool(parsed, "json"), verbose: bool(parsed, "verbose") }),
-      frame,
-      proxyProtocol: pp as Session["proxyProtocol"],
-      echo: false,
-      keepOpen: true,
-      maxConns: maxText === undefined
-        ? undefined
-        : wrap(() => parseInteger(maxText, "--max-conns")),
+    const number = (name: string) => {
+      const t = str(parsed, name);
+      return t === undefined ? undefined : wrap(() => parseInteger(t, `--${name}`));
+    };
+    const tls = tlsFromFlags(parsed, "listen", "relay");
+    const workers = number("workers");
+    if (workers !== undefined && workers > 64) {
+      throw new UsageError(`--workers must be 1-64, got ${workers}`, "relay");
+    }
+    if (tls && (workers !== undefined || pp !== undefined)) {
+      // Deno accepts TLS only from the first byte (no server-side upgrade), and its workers
+      // share a plain TCP port.
+      throw new UsageError(
+        "--tls cannot be combined with --workers or --proxy-protocol",
+        "relay",
+      );
+    }
+    const settings: RelaySettings = {
+      json: bool(parsed, "json"),
+      verbose: bool(parsed, "verbose"),
+      frameSpec: spec,
+      proxyProtocol: pp as RelaySettings["proxyProtocol"],
+      maxConns: number("max-conns"),
       timeout: duration("timeout"),
       idleTimeout: duration("idle-timeout"),
-      datagramPer: "line",
-      stdin: new StdinHub(),
-    };
-    const { out } = session;
-    const server = listenDualStack(
-      listenOn,
-      (hostname) => listen({ hostname, port: listenOn.port, idleTimeout: session.idleTimeout }),
-    );
-    out.event(
-      "listen",
-      {
-        transport: "tcp",
-        ...addressFields(server.addr),
-        target: { address: target.hostname, port: target.port },
+      plan: {
+        target,
+        sendProxy: sp === undefined ? undefined : sp === "v1" ? 1 : 2,
+        upstreamTls: tlsFromFlags(parsed, "connect", "relay", "upstream-"),
       },
-      `relaying tcp ${addressText(server.addr)} to ${targetText}`,
-    );
-    const active = new Set<Promise<boolean>>();
-    let allClean = true;
-    let id = 0;
-    const limit = session.maxConns ?? Infinity;
-    try {
-      while (id < limit) {
-        let conn: TcpConnection;
-        try {
-          conn = await server.accept();
-        } catch (e) {
-          if (e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionAborted) {
-            out.error(e);
-            continue;
-          }
-          throw e;
-        }
-        const p: Promise<boolean> = relayOne(
-          session,
-          conn,
-          ++id,
-          target,
-          sp === undefined ? undefined : sp === "v1" ? 1 : 2,
-        ).then((ok) => {
-          if (!ok) allClean = false;
-          return ok;
-        }).finally(() => active.delete(p));
-        active.add(p);
-      }
-      server.close();
-      await Promise.all(active);
-    } finally {
-      if (!server.closed) server.close();
-    }
-    return allClean ? 0 : 1;
+    };
+    if (workers === undefined) return await relayHere(settings, listenOn, tls, targetText);
+    return await runOnWorkers(relaySession(settings), {
+      module: new URL("./_relay_worker.ts", import.meta.url),
+      settings,
+      target: { hostname: listenOn.dualStack ? "::" : listenOn.hostname, port: listenOn.port },
+      workers,
+      listenFields: {
+        target: { address: target.hostname, port: target.port },
+        ...(settings.plan.upstreamTls ? { upstreamTls: true } : {}),
+      },
+      listenNote: `, relaying to ${targetText}`,
+    });
   },
 };

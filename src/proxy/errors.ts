@@ -30,6 +30,13 @@ export class ProxyProtocolError extends Error {
   readonly reason: string;
   /** Zero-based offset in the header of the byte where the problem was detected. */
   readonly offset: number;
+  /**
+   * Make the error for a broken rule.
+   *
+   * @param reason The broken rule (see {@linkcode ProxyProtocolError.reason}).
+   * @param offset The byte of the header where it was detected.
+   * @param message The message; default `Cannot decode PROXY header: <reason> at byte <offset>`.
+   */
   constructor(reason: string, offset: number, message?: string) {
     super(message ?? `Cannot decode PROXY header: ${reason} at byte ${offset}`);
     this.name = "ProxyProtocolError";

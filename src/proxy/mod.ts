@@ -35,3 +35,6 @@ export * from "./datagram.ts";
 export * from "./crc32c.ts";
 export * from "./conn.ts";
 export * from "./errors.ts";
+// The codec contract and buffer type ProxyHeaderDecoder implements (from ./codec and ./buffer).
+export type { Decoder, DecoderState } from "../codec/decoder.ts";
+export type { IOBuffer } from "../buffer/io_buffer.ts";

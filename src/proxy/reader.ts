@@ -38,8 +38,12 @@ export class ProxyHeaderDecoder implements Decoder<ProxyHeader> {
   #done = false;
 
   /**
-   * @param options Accepted versions and size limit.
-   * @throws {TypeError} / {RangeError} for a bad mode or size.
+   * Make a decoder for one header, before the application's bytes.
+   *
+   * @param options Accepted versions (`mode`, default `"auto"`) and `maxHeaderSize`
+   *   (default 4096 bytes).
+   * @throws {TypeError} for an unknown mode.
+   * @throws {RangeError} for a bad size.
    */
   constructor(options: DecodeProxyHeaderOptions = {}) {
     this.#mode = checkMode(options.mode);

@@ -42,24 +42,52 @@ function spawnSockkit(args: string[], wrap?: CommandWrap): Deno.ChildProcess {
   }).spawn();
 }
 
-/**
- * Run `sockkit ARGS` to completion, feeding `stdin` (text) and killing it after `timeout` ms.
- */
-export async function sockkit(
-  args: string[],
-  options: { stdin?: string | Uint8Array; timeout?: number; wrap?: CommandWrap } = {},
-): Promise<RunResult> {
-  const child = spawnSockkit(args, options.wrap);
+/** How {@linkcode run} feeds and bounds a command. */
+export interface RunOptions {
+  /** Written to stdin, which is then closed. */
+  stdin?: string | Uint8Array;
+  /** Keep stdin open this long after writing it (ms), for a peer that must answer first. */
+  holdStdin?: number;
+  /** Kill the command after this many ms. Default 20000. */
+  timeout?: number;
+}
+
+/** Run `argv` to completion with colours off, feeding `stdin` and killing it after `timeout` ms. */
+export function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  return finish(
+    new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn(),
+    options,
+  );
+}
+
+async function finish(child: Deno.ChildProcess, options: RunOptions): Promise<RunResult> {
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 20000);
   const w = child.stdin.getWriter();
   if (options.stdin !== undefined) {
     await w.write(typeof options.stdin === "string" ? enc.encode(options.stdin) : options.stdin)
       .catch(() => {});
   }
+  if (options.holdStdin) await new Promise((r) => setTimeout(r, options.holdStdin));
   await w.close().catch(() => {});
   const out = await child.output();
   clearTimeout(timer);
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Run `sockkit ARGS` to completion, feeding `stdin` (text) and killing it after `timeout` ms.
+ */
+export function sockkit(
+  args: string[],
+  options: RunOptions & { wrap?: CommandWrap } = {},
+): Promise<RunResult> {
+  return finish(spawnSockkit(args, options.wrap), options);
 }
 
 /**

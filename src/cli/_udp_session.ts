@@ -189,6 +189,7 @@ async function udpLoop(
         }
         throw e;
       }
+      if (batch.count > 1) out.debug(`udp: ${batch.count} datagrams in one receive`);
       for (let i = 0; i < batch.count && received < limit; i++) {
         const remoteAddr = batch.remoteAddr(i);
         const data = batch.data(i);

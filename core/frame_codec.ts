@@ -211,7 +211,39 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
         const oEnd = o + (<usize>(max - n) << 3);
         let q = base + <usize>pos;
         const qEnd = base + <usize>len;
-        while (o < oEnd && q + 4 <= qEnd) {
+        // Value speculation for runs of equal-sized frames: the inner loop advances by the
+        // last frame's size `step` and only compares the next header with it, so the next
+        // position does not wait for the load and the byte swap (the loop's dependency
+        // chain is one add). A frame of another size leaves the inner loop through a
+        // branch (never a select, which would bring the chain back) and is decoded by the
+        // plain step below, which sets the new `step`. When runs are short (sizes vary),
+        // `plain` frames are decoded without speculation before it is tried again, so a
+        // missed guess costs at most once per 32 frames.
+        let step: usize = 0; // 0: no guess yet
+        let plain: i32 = 0;
+        while (o < oEnd) {
+          if (plain == 0 && step != 0) {
+            // frames that fit both the table and the bytes left, if all are `step` long
+            let k = <usize>((oEnd - o) >> 3);
+            const fit = (qEnd - q) / step;
+            if (fit < k) k = fit;
+            const expect = bswap<u32>(<u32>step - 4); // the header as it sits in memory
+            const dataU = <u32>step - <u32>strip;
+            const k0 = k;
+            let rel = <u32>(q - base);
+            while (k != 0) {
+              if (load<u32>(base + <usize>rel) != expect) break;
+              store<u32>(o, rel + <u32>strip);
+              store<u32>(o, dataU, 4);
+              o += 8;
+              rel += <u32>step;
+              k--;
+            }
+            q = base + <usize>rel;
+            if (k0 - k < 8) plain = 32; // a run of fewer than 8 frames: stop guessing
+            if (o >= oEnd) break;
+          }
+          if (q + 4 > qEnd) break;
           const payload = bswap<u32>(load<u32>(q));
           if (payload > maxP) break;
           const next = q + 4 + <usize>payload;
@@ -220,6 +252,8 @@ export function frame_decode(dec: i32, ptr: i32, len: i32, out: i32, max: i32): 
           store<u32>(o, payload + 4 - <u32>strip, 4);
           o += 8;
           q = next;
+          step = <usize>payload + 4;
+          if (plain > 0) plain--;
         }
         n = max - <i32>((oEnd - o) >> 3);
         pos = <i32>(q - base);

@@ -6,6 +6,8 @@
  * sequence number) so a test can compare what arrived with what the relay did. Loopback only.
  */
 
+import { mulberry32 } from "../stress/fault_proxy.ts";
+
 /** How often each fault happens, per datagram (0-1), in the client-to-target direction. */
 export interface Faults {
   /** Dropped. */
@@ -27,18 +29,6 @@ export interface FaultLog {
   repliesDropped: number;
 }
 
-/** mulberry32: a small seeded generator in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A running relay: its address, its log, and `close()`. */
 export interface FaultRelay extends Disposable {
   addr: Deno.NetAddr;
@@ -57,7 +47,7 @@ export interface FaultRelay extends Disposable {
 export function udpFaultRelay(target: Deno.NetAddr, faults: Faults, seed = 1): FaultRelay {
   const front = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const back = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const next = random(seed);
+  const next = mulberry32(seed);
   const log: FaultLog = {
     forwarded: 0,
     dropped: [],

@@ -37,12 +37,15 @@ if (mode === "echo" && echo === "conn") {
   fc.close();
 } else {
   const fc = new FramedConn(conn, "len:u32be,max=128KiB", { readSize: 256 * 1024 });
+  // chk is summed as an int32 (`| 0`) and sent as a u32: the same sum mod 2^32 as `>>> 0`,
+  // but `>>> 0` keeps values above 2^31, which are no int32, so every add went through
+  // float64 and V8's slow truncation (about 4 ns per frame)
   let count = 0, chk = 0;
   if (api === "batch") {
     for (let b = await fc.readBatch(); b !== null; b = await fc.readBatch()) {
       const bytes = b.bytes;
       for (let i = 0; i < b.count; i++) {
-        if (b.length(i) > 0) chk = (chk + bytes[b.offset(i)]) >>> 0;
+        if (b.length(i) > 0) chk = (chk + bytes[b.offset(i)]) | 0;
       }
       count += b.count;
     }
@@ -50,7 +53,7 @@ if (mode === "echo" && echo === "conn") {
     for (;;) {
       for (let f = fc.tryReadFrame(); f !== null; f = fc.tryReadFrame()) {
         count++;
-        if (f.length) chk = (chk + f[0]) >>> 0;
+        if (f.length) chk = (chk + f[0]) | 0;
       }
       if (!(await fc.fill())) break;
     }
@@ -58,13 +61,13 @@ if (mode === "echo" && echo === "conn") {
   } else {
     for await (const f of fc) {
       count++;
-      if (f.length) chk = (chk + f[0]) >>> 0;
+      if (f.length) chk = (chk + f[0]) | 0;
     }
   }
   const reply = new Uint8Array(8);
   const dv = new DataView(reply.buffer);
   dv.setUint32(0, count);
-  dv.setUint32(4, chk);
+  dv.setUint32(4, chk >>> 0);
   await fc.writeAll(reply);
   fc.close();
 }

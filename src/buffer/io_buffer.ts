@@ -37,7 +37,7 @@ import { BufferOverflowError } from "./errors.ts";
 import { isWasmMemory, type WasmAddress, WasmBlock } from "../../wasm/iobuf.ts";
 export type { WasmAddress } from "../../wasm/iobuf.ts";
 import { Status } from "../../wasm/status.ts";
-import { REGION } from "../_internal.ts";
+import { REGION, SKIP } from "../_internal.ts";
 
 /** Options for {@linkcode IOBuffer}. */
 export interface IOBufferOptions {
@@ -629,6 +629,22 @@ export class IOBuffer {
    */
   [REGION](): WasmAddress {
     return this.#block.address(this.#r);
+  }
+
+  /**
+   * Internal: {@linkcode IOBuffer.consume} for a decoder's frame (`n > 0`, a whole number it
+   * computed), with only the check that the bytes are still readable.
+   *
+   * @ignore
+   */
+  [SKIP](n: number): void {
+    const r = this.#r + n;
+    if (r > this.#w || this.#reading) {
+      this.consume(n); // throws the usual error
+      return;
+    }
+    if (r === this.#w) this.#r = this.#w = 0;
+    else this.#r = r;
   }
 
   /** Same as {@linkcode IOBuffer.free}, for `using`. */

@@ -14,7 +14,7 @@ import {
   PayloadTooLongError,
 } from "./errors.ts";
 import type { IOBuffer } from "../buffer/io_buffer.ts";
-import { REGION } from "../_internal.ts";
+import { REGION, SKIP } from "../_internal.ts";
 import {
   type CoreFrameConfig,
   CoreFrameDecoder,
@@ -315,14 +315,6 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     this.#streamPos += n;
   }
 
-  // A queue that no longer matches the buffer (other bytes, moved bytes, bytes taken out)
-  // is dropped; the core state is reset so the rest is decoded again from a frame boundary.
-  #checkQueue(buf: IOBuffer): void {
-    if (this.#qi >= this.#qn) return;
-    if (buf === this.#qBuf && this.#core.isRegion(buf[REGION](), this.#qDone)) return;
-    this.#dropQueue();
-  }
-
   #dropQueue(): void {
     this.#qn = this.#qi = 0;
     this.#qBuf = null;
@@ -400,10 +392,21 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
    * @throws Like {@linkcode FrameCodec.decodeBatch}.
    */
   decodeView(buffer: IOBuffer): Uint8Array | null {
-    if (this.#qi < this.#qn) {
-      this.#checkQueue(buffer);
-      if (this.#qi < this.#qn) return this.#next(buffer);
+    // Small enough to be inlined into the caller's loop: a queued frame while the buffer's
+    // bytes have neither moved nor been taken out. Anything else takes the slow path.
+    if (
+      this.#qi < this.#qn && buffer === this.#qBuf &&
+      this.#core.isRegion(buffer[REGION](), this.#qDone)
+    ) {
+      return this.#next(buffer);
     }
+    return this.#decodeViewSlow(buffer);
+  }
+
+  #decodeViewSlow(buffer: IOBuffer): Uint8Array | null {
+    // a queue that no longer matches the buffer is dropped and the core reset, so the rest
+    // is decoded again from a frame boundary
+    if (this.#qi < this.#qn) this.#dropQueue();
     const k = this.options.kind;
     if (k === "line" || k === "delimiter") {
       // a frame's end is not offset + length here: decode one frame per core call
@@ -414,7 +417,7 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     const n = this.#run(buffer, TABLE_ENTRIES);
     if (n === 0) {
       this.#consume(buffer, this.#core.consumed);
-      if (this.#pending !== null) return this.decodeView(buffer);
+      if (this.#pending !== null) return this.#decodeViewSlow(buffer);
       return null;
     }
     if (this.#core.consumed === 0) throw zeroConsumedError();
@@ -430,13 +433,19 @@ export abstract class FrameCodec implements BatchDecoder, Encoder<Uint8Array> {
     const c = this.#core;
     const i = this.#qi++;
     const view = c.frame(i);
-    const end = this.#qi === this.#qn ? c.consumed : c.end(i);
-    this.#consume(buffer, end - this.#qDone);
-    this.#qDone = end;
     if (this.#qi === this.#qn) {
       this.#qn = this.#qi = 0;
       this.#qBuf = null;
+      this.#consume(buffer, c.consumed - this.#qDone);
+      return view;
     }
+    // a frame that is not the last one ends before the bytes of the next: n > 0, and the
+    // buffer keeps the bytes of the frames still queued
+    const end = c.end(i);
+    const n = end - this.#qDone;
+    buffer[SKIP](n);
+    this.#streamPos += n;
+    this.#qDone = end;
     return view;
   }
 

@@ -152,3 +152,21 @@ Deno.test("the len:u32be fast path finds every frame of a long run across full t
   assert.equal(seen, n);
   assert.equal(dec.buffered, 0);
 });
+
+Deno.test("decodeView hands out queued frames one by one and notices bytes taken out under it", () => {
+  using d = new FrameDecoder("len:u8");
+  d.push(new Uint8Array([1, 65, 2, 66, 67, 1, 68, 1, 69]));
+  assert.deepEqual([...d.decodeView()!], [65]);
+  assert.equal(d.buffered, 7); // each frame is consumed as it is handed out
+  assert.deepEqual([...d.decodeView()!], [66, 67]);
+  assert.equal(d.buffered, 4);
+  // the caller truncates the buffer: the queued frames' bytes are gone, nothing stale comes out
+  d.buffer.setLength(1);
+  assert.throws(() => d.decodeView(), RangeError);
+  // taking bytes out moves the region: the queue is dropped and decoding starts again
+  d.buffer.reset();
+  d.push(new Uint8Array([1, 70, 1]));
+  assert.deepEqual([...d.decodeView()!], [70]);
+  assert.equal(d.decodeView(), null);
+  assert.equal(d.buffered, 1);
+});

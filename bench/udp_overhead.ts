@@ -4,10 +4,13 @@
  *
  * - receive: a round queues N datagrams of 64 B on a socket with a 4 MiB receive buffer (sent
  *   beforehand, not timed), then times draining them: plain `conn.receive(buf)` against
- *   sockkit's `recvFrom({ buffer })`, `recvFrom()` (a copy per datagram) and `recvBatch()`.
+ *   sockkit's `recvFrom({ buffer })`, `recvFrom()` (a copy per datagram) and `recvBatch()`,
+ *   and plain `receive(buf)` with one `.then` that builds a result object: the floor for any
+ *   wrapper that returns an object of its own.
  * - send: a round times N sends of 64 B to a socket nobody reads (the kernel drops what does
  *   not fit): plain `await conn.send()` against sockkit's `await sendTo()` and `sendBatch()`
- *   of 64.
+ *   of 64, and plain `send()` with one `.then` reaction (the floor for a wrapper that counts
+ *   the bytes sent).
  *
  * Rounds alternate the order of the variants (ABBA), and the median of the per-round ratios
  * to plain Deno is reported, so load changes on a shared machine hit every variant alike.
@@ -50,11 +53,24 @@ async function fill(to: Deno.NetAddr) {
 }
 
 const buf = new Uint8Array(2048);
+const asDatagram = (r: [Uint8Array, Deno.Addr]) => ({ data: r[0], remoteAddr: r[1] });
+let counted = 0;
+const count = (n: number) => {
+  counted += n;
+};
+const ignore = (e: unknown) => e;
 const recvVariants: Record<string, () => Promise<number>> = {
   "plain receive(buf)": async () => {
     await fill(plainConn.addr as Deno.NetAddr);
     const t = performance.now();
     for (let i = 0; i < N; i++) await plainConn.receive(buf);
+    return performance.now() - t;
+  },
+  // The floor for any wrapper that hands back its own object: one promise reaction.
+  "plain + one .then": async () => {
+    await fill(plainConn.addr as Deno.NetAddr);
+    const t = performance.now();
+    for (let i = 0; i < N; i++) await plainConn.receive(buf).then(asDatagram);
     return performance.now() - t;
   },
   "recvFrom({ buffer })": async () => {
@@ -81,6 +97,16 @@ const sendVariants: Record<string, () => Promise<number>> = {
   "plain send()": async () => {
     const t = performance.now();
     for (let i = 0; i < N; i++) await plainTx.send(msg, sinkAddr);
+    return performance.now() - t;
+  },
+  // The floor for a wrapper that counts bytes and annotates errors: one promise reaction.
+  "plain + one .then": async () => {
+    const t = performance.now();
+    for (let i = 0; i < N; i++) {
+      const p = plainTx.send(msg, sinkAddr);
+      p.then(count, ignore);
+      await p;
+    }
     return performance.now() - t;
   },
   "sendTo()": async () => {
@@ -121,6 +147,7 @@ async function measure(variants: Record<string, () => Promise<number>>, title: s
 
 await measure(recvVariants, "Receive, datagrams already queued");
 await measure(sendVariants, "Send");
+if (counted === 0) console.error("udp_overhead: the send reaction never ran");
 console.log(`\nbatched: ${skRx.batched}${skRx.batched ? "" : ` (${skRx.batchFallbackReason})`}`);
 for (const s of [skRx, plainSk, skTx]) s.close();
 for (const s of [feeder, sink, plainTx]) s.close();

@@ -29,6 +29,7 @@ import { connectStream, listenStream } from "./_stream_session.ts";
 import { connectUdp, listenUdp } from "./_udp_session.ts";
 import { listenWorkers } from "./_worker_session.ts";
 import { tlsFlags, tlsFromFlags } from "./_tls_flags.ts";
+import { rerunWithoutChainChecks } from "./_insecure.ts";
 
 /** Flags both `listen` and `connect` take. Short flags mean what they mean in ncat. */
 const COMMON_FLAGS: Record<string, FlagSpec> = {
@@ -412,15 +413,22 @@ export function makeNetcatCommand(role: "listen" | "connect"): Command {
         if (udp || unixPath !== undefined) {
           throw new UsageError("--tls applies to TCP (not --udp, nor --unix)", role);
         }
-        if (workers !== undefined || session.proxyProtocol) {
-          // Deno accepts TLS only from the first byte (no server-side upgrade), and its
-          // workers share a plain TCP port.
-          throw new UsageError("--tls cannot be combined with --workers or --proxy-protocol", role);
+        if (session.proxyProtocol) {
+          // The PROXY header comes before TLS, and Deno cannot start TLS on an accepted
+          // connection (no server-side upgrade).
+          throw new UsageError("--tls cannot be combined with --proxy-protocol", role);
         }
       }
       const target = unixPath === undefined
         ? wrap(() => parseSessionTarget(role, parsed.positionals, family, source, sourcePort))
         : unixPath;
+      if (session.tlsConnect?.insecure && typeof target !== "string") {
+        const code = await rerunWithoutChainChecks([
+          target.hostname,
+          session.tlsConnect.serverName ?? target.hostname,
+        ]);
+        if (code !== undefined) return code;
+      }
       if (outputFiles.some((f) => f !== undefined)) {
         session.log = new SessionLog(...outputFiles);
       }

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { bind, type UdpSocket } from "../net/mod.ts";
-import { FrameDecoder, type FrameOptions } from "../codec/mod.ts";
+import { bind, type UdpBatch, type UdpSocket } from "../net/mod.ts";
+import { createFrameCodec, type FrameOptions, FrameReader } from "../codec/mod.ts";
 import { lookup } from "../resolve/mod.ts";
 import type { SocketOptions } from "../sockopt/mod.ts";
 import { addressFields } from "./_output.ts";
@@ -25,6 +25,12 @@ import {
 export const MAX_DATAGRAM = 65507;
 
 /**
+ * What cuts stdin into datagrams: each chunk's datagrams (a promise at the end of stdin), and
+ * `onError` for a bad frame, after which the datagrams before it in the chunk still go.
+ */
+type DatagramCutter = (chunk: Uint8Array | null) => Uint8Array[] | Promise<Uint8Array[]>;
+
+/**
  * Cut stdin into datagrams: one per line (the newline kept, as `nc -u` sends it), one per
  * read (as socat, cut at {@linkcode MAX_DATAGRAM}), or one per frame of `--frame SPEC` (stdin
  * is then a framed byte stream, so a datagram may hold any bytes, newlines included).
@@ -32,7 +38,8 @@ export const MAX_DATAGRAM = 65507;
 function datagramCutter(
   per: DatagramPer,
   frame: FrameOptions | undefined,
-): (chunk: Uint8Array | null) => Uint8Array[] {
+  onError: (e: unknown) => void,
+): DatagramCutter {
   if (per === "read") {
     return (chunk) => {
       const out: Uint8Array[] = [];
@@ -43,26 +50,51 @@ function datagramCutter(
     };
   }
   if (per === "frame") {
-    const decoder = new FrameDecoder(frame!);
-    return (chunk) => {
-      if (chunk === null) {
-        decoder.finish(); // leftover bytes of a partial frame are an IncompleteFrameError
-        decoder.free();
-        return [];
-      }
-      // Push at most what the decoder can take between decodes.
+    // The codec's one read driver, fed by push: frames by the Decoder contract, and at the
+    // end of stdin `decodeEof` (leftover bytes of a partial frame are an IncompleteFrameError).
+    const codec = createFrameCodec(frame!);
+    const reader = new FrameReader(null, codec);
+    const free = () => {
+      reader.free();
+      codec.free();
+    };
+    return async (chunk) => {
       const out: Uint8Array[] = [];
-      for (let off = 0; off < chunk.length;) {
-        const n = Math.min(chunk.length - off, Math.max(decoder.writable, 1));
-        decoder.push(chunk.subarray(off, off + n));
-        off += n;
-        for (let f; (f = decoder.decode()) !== null;) out.push(f.slice());
+      try {
+        if (chunk === null) {
+          reader.end();
+          try {
+            for (let f; (f = await reader.readFrame()) !== null;) out.push(f);
+          } finally {
+            free();
+          }
+          return out;
+        }
+        // Push at most what the buffer can take between decodes.
+        for (let off = 0; off < chunk.length;) {
+          const n = Math.min(chunk.length - off, Math.max(reader.buffer.remaining, 1));
+          reader.push(chunk.subarray(off, off + n));
+          off += n;
+          for (let f; (f = reader.tryReadFrame()) !== null;) out.push(f);
+        }
+      } catch (e) {
+        onError(e);
       }
       return out;
     };
   }
   const lines = new LineSplitter(true);
   return (chunk) => lines.push(chunk);
+}
+
+/** Batches of received datagrams, or one at a time, said under `-v`. */
+function noteBatching(session: Session, sock: UdpSocket): void {
+  if (!session.out.verbose) return;
+  session.out.note(
+    sock.batched
+      ? `sockkit: udp: datagrams move in batches of up to ${BATCH} (recvmmsg, sendmmsg)`
+      : `sockkit: udp: one datagram per receive and per send: ${sock.batchFallbackReason}`,
+  );
 }
 
 async function udpLoop(
@@ -75,24 +107,39 @@ async function udpLoop(
   let unsubscribe: (() => void) | undefined;
   let sendChain = Promise.resolve();
   let code = 0;
-  const cut = datagramCutter(session.datagramPer, session.frame);
+  const cut = datagramCutter(session.datagramPer, session.frame, (e) => {
+    code = 1;
+    out.error(e);
+  });
   const crlf = session.crlf ? new CrlfConverter() : null;
+  noteBatching(session, sock);
+  /** Send stdin's datagrams in batches; a failed one is reported (the exit is 1), the rest go. */
+  const sendAll = async (datagrams: Uint8Array[], to: { hostname: string; port: number }) => {
+    for (let at = 0; at < datagrams.length;) {
+      const rest = at === 0 ? datagrams : datagrams.slice(at);
+      let n: number;
+      try {
+        n = await sock.sendBatch(rest, to);
+      } catch (e) {
+        // EMSGSIZE, ECONNREFUSED from an earlier ICMP: reported, the exit is 1.
+        n = (e as { datagramsSent?: number }).datagramsSent ?? 0;
+        for (let i = 0; i < n; i++) session.log?.sent(rest[i]);
+        code = 1;
+        out.error(e, { length: rest[n].length });
+        at += n + 1;
+        continue;
+      }
+      for (let i = 0; i < n; i++) session.log?.sent(rest[i]);
+      at += n;
+    }
+  };
   // Aborted once stdin has ended and everything from it was sent: the client then waits the
   // grace for replies instead of forever.
   const stdinEnded = new AbortController();
   const subscribe = () => {
     unsubscribe = session.stdin.subscribe((chunk) => {
       sendChain = sendChain.then(async () => {
-        for (const datagram of cut(chunk && crlf ? crlf.convert(chunk) : chunk)) {
-          try {
-            await sock.sendTo(datagram, peer!);
-            session.log?.sent(datagram);
-          } catch (e) {
-            // EMSGSIZE, ECONNREFUSED from an earlier ICMP: reported, the exit is 1.
-            code = 1;
-            out.error(e, { length: datagram.length });
-          }
-        }
+        await sendAll(await cut(chunk && crlf ? crlf.convert(chunk) : chunk), peer!);
       }).catch((e) => {
         code = 1;
         out.error(e);
@@ -105,6 +152,9 @@ async function udpLoop(
   if (!session.echo && !session.recvOnly && peer) subscribe();
   const limit = session.maxConns ?? Infinity;
   let received = 0;
+  // --echo: the replies to one batch go out together.
+  const replies: Uint8Array[] = [];
+  const repliesTo: Deno.NetAddr[] = [];
   try {
     while (received < limit) {
       const ended = stdinEnded.signal.aborted;
@@ -117,9 +167,10 @@ async function udpLoop(
       // listen -w: wait at most that long for the first datagram.
       const first = role === "listen" && received === 0 ? session.timeout : undefined;
       const wait = grace ?? first ?? session.idleTimeout;
-      let d;
+      // The batch is valid until the next recvBatch: every datagram in it is handled first.
+      let batch: UdpBatch;
       try {
-        d = await sock.recvFrom({
+        batch = await sock.recvBatch({
           ...(wait === undefined ? {} : { timeout: wait }),
           ...(role === "connect" && !ended ? { signal: stdinEnded.signal } : {}),
         });
@@ -138,25 +189,37 @@ async function udpLoop(
         }
         throw e;
       }
-      const refused = role === "listen" ? refusal(session, d.remoteAddr) : null;
-      if (refused !== null) {
-        out.event(
-          "refuse",
-          { remote: addressFields(d.remoteAddr), reason: refused },
-          `dropped a datagram from ${addressText(d.remoteAddr)}: ${refused}`,
-        );
-        continue;
+      if (batch.count > 1) out.debug(`udp: ${batch.count} datagrams in one receive`);
+      for (let i = 0; i < batch.count && received < limit; i++) {
+        const remoteAddr = batch.remoteAddr(i);
+        const data = batch.data(i);
+        const refused = role === "listen" ? refusal(session, remoteAddr) : null;
+        if (refused !== null) {
+          out.event(
+            "refuse",
+            { remote: addressFields(remoteAddr), reason: refused },
+            `dropped a datagram from ${addressText(remoteAddr)}: ${refused}`,
+          );
+          continue;
+        }
+        received++;
+        session.log?.received(data);
+        const from = addressFields(remoteAddr);
+        if (session.echo) {
+          replies.push(data);
+          repliesTo.push(remoteAddr);
+        }
+        if (session.sendOnly) continue;
+        if (out.json) out.datagram(data, { from });
+        else if (!session.echo) out.data(data);
+        if (role === "listen" && !session.echo) {
+          peer = { hostname: remoteAddr.hostname, port: remoteAddr.port };
+          if (!unsubscribe) subscribe();
+        }
       }
-      received++;
-      session.log?.received(d.data);
-      const from = addressFields(d.remoteAddr);
-      if (session.echo) await sock.sendTo(d.data, d.remoteAddr);
-      if (session.sendOnly) continue;
-      if (out.json) out.datagram(d.data, { from });
-      else if (!session.echo) out.data(d.data);
-      if (role === "listen" && !session.echo) {
-        peer = { hostname: d.remoteAddr.hostname, port: d.remoteAddr.port };
-        if (!unsubscribe) subscribe();
+      if (replies.length) {
+        await sock.sendBatch(replies, repliesTo);
+        replies.length = repliesTo.length = 0;
       }
     }
   } catch (e) {
@@ -170,6 +233,9 @@ async function udpLoop(
   return code;
 }
 
+/** Datagrams per `recvmmsg`/`sendmmsg` call (the library's default `batchSize`). */
+const BATCH = 64;
+
 /** How long `connect -u` waits for replies after stdin ended, without `--idle-timeout`. */
 const UDP_REPLY_GRACE = 1000;
 
@@ -180,7 +246,7 @@ export async function listenUdp(session: Session, target: SessionTarget): Promis
   delete rest.reuseAddress;
   const sock = listenDualStack(
     target,
-    (hostname) => bind({ hostname, port: target.port, reuseAddress: reuse }),
+    (hostname) => bind({ hostname, port: target.port, reuseAddress: reuse, batchSize: BATCH }),
   );
   try {
     applySessionOptions(session, sock, rest as SocketOptions, "socket");
@@ -214,6 +280,7 @@ export async function connectUdp(session: Session, target: SessionTarget): Promi
     hostname: session.source?.hostname ??
       (loopback ? (v6 ? "::1" : "127.0.0.1") : (v6 ? "::" : "0.0.0.0")),
     port: session.source?.port ?? 0,
+    batchSize: BATCH,
   });
   try {
     if (session.opts) applySessionOptions(session, sock, session.opts, "socket");

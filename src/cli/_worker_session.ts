@@ -7,6 +7,7 @@
  */
 
 import { type ServeProxyProtocol, serveWorkers, type TcpConnection } from "../net/mod.ts";
+import { serveTlsWorkers, type TlsListenFlagOptions } from "../tls/mod.ts";
 import { parseFrameSpec } from "../codec/mod.ts";
 import type { SocketOptions } from "../sockopt/mod.ts";
 import { addressFields, Output } from "./_output.ts";
@@ -35,6 +36,7 @@ export function listenWorkers(
     settings,
     target,
     workers: n,
+    tls: session.tlsListen,
   });
 }
 
@@ -52,6 +54,8 @@ export interface WorkersPlan {
   listenFields?: Record<string, unknown>;
   /** The `listen` note's wording after the address. */
   listenNote?: string;
+  /** `--tls`: each worker serves TLS with this certificate and key. */
+  tls?: TlsListenFlagOptions;
 }
 
 /**
@@ -63,21 +67,32 @@ export interface WorkersPlan {
 export async function runOnWorkers(session: Session, plan: WorkersPlan): Promise<number> {
   const { out } = session;
   const n = plan.workers;
-  const server = await serveWorkers({
+  const common = {
     module: plan.module,
     handlerOptions: plan.settings,
     workers: n,
     hostname: plan.target.hostname,
     port: plan.target.port,
     handleSignals: true,
-    onError: (e) => {
+    onError: (e: Error & { worker: number }) => {
       if (e.name !== REPORTED_SESSION_ERROR) out.error(e, { worker: e.worker });
     },
-  });
+  };
+  const server = plan.tls
+    ? await serveTlsWorkers({ ...common, ...plan.tls })
+    : await serveWorkers(common);
   out.event(
     "listen",
-    { transport: "tcp", ...addressFields(server.addr), workers: n, ...plan.listenFields },
-    `listening on tcp ${addressText(server.addr)} with ${n} workers${plan.listenNote ?? ""}`,
+    {
+      transport: "tcp",
+      ...addressFields(server.addr),
+      workers: n,
+      ...(plan.tls ? { tls: true } : {}),
+      ...plan.listenFields,
+    },
+    `listening on tcp${plan.tls ? " (TLS)" : ""} ${addressText(server.addr)} with ${n} workers${
+      plan.listenNote ?? ""
+    }`,
   );
   if (session.maxConns !== undefined) {
     // Bounded: poll the workers' counters until enough connections have been served.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { bind, connect, listen } from "../net/mod.ts";
+import { bind, connect, listen, type UdpBindOptions, type UdpSocket } from "../net/mod.ts";
 import { FramedConn, parseFrameSpec } from "../codec/mod.ts";
 import {
   bool,
@@ -46,14 +46,27 @@ const FLAGS: Record<string, FlagSpec> = {
     arg: "SPEC",
     help: "frames: the frame spec (default len:u32be)",
   },
+  batch: {
+    type: "string",
+    short: "b",
+    arg: "N",
+    help: "udp: datagrams per recvmmsg/sendmmsg call, 1-1024 (default 64; 1: one per call)",
+  },
   json: { type: "boolean", short: "j", help: "print the summary as one JSON object" },
+  verbose: {
+    type: "boolean",
+    short: "v",
+    help: "notes on stderr (udp: batched through recvmmsg/sendmmsg, or why not)",
+  },
 };
 
 const help = helpText(
   "sockkit bench [options] tcp|udp|frames",
   "Measure loopback throughput on 127.0.0.1 in this process: tcp (one stream), udp\n" +
     "(datagrams; loss is reported), frames (framed messages over TCP, decoded in batches).\n" +
-    "Bounded by --count and --time. A progress line is shown only when stderr is a terminal.",
+    "udp moves datagrams in batches (recvmmsg/sendmmsg) when --allow-ffi is granted on Linux,\n" +
+    "else one per call. Bounded by --count and --time. A progress line is shown only when\n" +
+    "stderr is a terminal.",
   FLAGS,
 );
 
@@ -67,6 +80,10 @@ interface Result {
   messagesPerSecond: number;
   received: number;
   complete: boolean;
+  /** udp: datagrams per receive/send call asked for (1 when not batched). */
+  batch?: number;
+  /** udp: whether recvmmsg/sendmmsg were used. */
+  batched?: boolean;
 }
 
 class Progress {
@@ -155,33 +172,83 @@ async function benchTcp(
   return r;
 }
 
+/** The receiver with a 4 MiB receive buffer; without `--allow-ffi`, with the system's default. */
+function bindReceiver(opts: UdpBindOptions, out: Output): UdpSocket {
+  try {
+    return bind({ ...opts, receiveBufferSize: 4 << 20 });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable)) throw e;
+    if (out.verbose) {
+      out.note("sockkit: udp: the receive buffer keeps the system's size (no --allow-ffi)");
+    }
+    return bind(opts);
+  }
+}
+
+/** How far (datagrams) the udp sender may run ahead of the receiver before it waits. */
+const UDP_WINDOW = 64;
+/** How long (ms) the udp sender waits for the receiver to move before it counts the gap as lost. */
+const FLOW_WAIT = 20;
+
 async function benchUdp(
   count: number,
   size: number,
   deadline: number,
   progress: Progress,
+  batchSize: number,
+  out: Output,
 ): Promise<Result> {
-  using rx = bind({ hostname: "127.0.0.1", port: 0, receiveBufferSize: 4 << 20 });
-  using tx = bind({ hostname: "127.0.0.1", port: 0 });
+  const opts = { hostname: "127.0.0.1", port: 0, batchSize, maxDatagramSize: size };
+  using rx = bindReceiver(opts, out);
+  using tx = bind(opts);
+  // Batches when asked for and when the FFI path is there; else one datagram per call.
+  const batched = batchSize > 1 && rx.batched && tx.batched;
+  if (out.verbose) {
+    out.note(
+      batchSize === 1
+        ? "sockkit: udp: one datagram per receive and per send (--batch 1)"
+        : batched
+        ? `sockkit: udp: batches of up to ${batchSize} datagrams (recvmmsg, sendmmsg${
+          size * 2 <= 65507 ? " with UDP_SEGMENT when the kernel takes it" : ""
+        })`
+        : `sockkit: udp: one datagram per receive and per send: ${
+          rx.batchFallbackReason ?? tx.batchFallbackReason
+        }`,
+    );
+  }
   const to = { hostname: "127.0.0.1", port: rx.addr.port };
   let got = 0;
   let bytes = 0;
   let lastArrival = 0;
   // Aborted when the sender stops, so a pending receive does not hold the run past --time.
   const senderDone = new AbortController();
+  // Flow control: the sender waits for the receiver once it is a window ahead, so the loss
+  // figure measures the path, not a receiver starved of turns (both run on this thread).
+  let wake = null as (() => void) | null;
   const t0 = performance.now();
   progress.start("udp", () => bytes, t0);
   const reader = (async () => {
     while (got < count) {
+      if (wake !== null) {
+        wake();
+        wake = null;
+      }
       const sending = !senderDone.signal.aborted;
+      // Once the sender is done, 300 ms of silence means the rest was dropped.
+      const wait = {
+        timeout: sending ? Math.max(1, deadline - performance.now()) + 300 : 300,
+        ...(sending ? { signal: senderDone.signal } : {}),
+      };
       try {
-        // Once the sender is done, 300 ms of silence means the rest was dropped.
-        const d = await rx.recvFrom({
-          timeout: sending ? Math.max(1, deadline - performance.now()) + 300 : 300,
-          ...(sending ? { signal: senderDone.signal } : {}),
-        });
-        got++;
-        bytes += d.data.length;
+        if (batched) {
+          const b = await rx.recvBatch(wait);
+          got += b.count;
+          for (let i = 0; i < b.count; i++) bytes += b.length(i);
+        } else {
+          const d = await rx.recvFrom(wait);
+          got++;
+          bytes += d.data.length;
+        }
         lastArrival = performance.now();
       } catch (e) {
         if (sending && senderDone.signal.aborted) continue;
@@ -191,18 +258,41 @@ async function benchUdp(
     }
   })();
   const payload = new Uint8Array(size).fill(0x62);
+  const payloads = new Array<Uint8Array>(batchSize).fill(payload);
+  const window = Math.max(2 * batchSize, UDP_WINDOW);
+  let written = 0; // datagrams given up for lost: the receiver did not move for FLOW_WAIT ms
   let sent = 0;
   while (sent < count && performance.now() < deadline) {
-    await tx.sendTo(payload, to);
-    sent++;
-    // Let the receiver run now and then so loss measures the path, not starvation.
-    if ((sent & 63) === 0) await new Promise((r) => setTimeout(r, 0));
+    if (batched) {
+      const n = Math.min(batchSize, count - sent);
+      sent += await tx.sendBatch(n === batchSize ? payloads : payloads.slice(0, n), to);
+    } else {
+      await tx.sendTo(payload, to);
+      sent++;
+    }
+    if (sent - got - written > window) {
+      const moved = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), FLOW_WAIT);
+        wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+      if (!moved) {
+        wake = null;
+        written = sent - got;
+      }
+    }
   }
   senderDone.abort();
   await reader;
   progress.stop();
   // The rate is over the time datagrams were arriving, not the silence that ended the wait.
-  return result("udp", sent, size, bytes, got, t0, sent === count, lastArrival || undefined);
+  return {
+    ...result("udp", sent, size, bytes, got, t0, sent === count, lastArrival || undefined),
+    batch: batched ? batchSize : 1,
+    batched,
+  };
 }
 
 async function benchFrames(
@@ -268,7 +358,7 @@ export const benchCommand: Command = {
         "bench",
       );
     }
-    let count: number, size: number, time: number;
+    let count: number, size: number, time: number, batch = 64;
     const spec = str(p, "frame") ?? "len:u32be";
     try {
       const c = str(p, "count"), s = str(p, "size");
@@ -292,17 +382,23 @@ export const benchCommand: Command = {
       }
       if (size < 1) throw new UsageError("--size must be at least 1 byte");
       if (kind === "frames") parseFrameSpec(spec);
+      const b = str(p, "batch");
+      if (b !== undefined) {
+        if (kind !== "udp") throw new UsageError("--batch applies to bench udp");
+        batch = parseInteger(b, "--batch");
+        if (batch > 1024) throw new UsageError(`--batch ${batch} is too large: expected 1..1024`);
+      }
     } catch (e) {
       throw new UsageError((e as Error).message, "bench");
     }
     const deadline = performance.now() + time;
     const progress = new Progress();
+    const out = new Output({ json: bool(p, "json"), verbose: bool(p, "verbose") });
     const r = kind === "tcp"
       ? await benchTcp(count, size, deadline, progress)
       : kind === "udp"
-      ? await benchUdp(count, size, deadline, progress)
+      ? await benchUdp(count, size, deadline, progress, batch, out)
       : await benchFrames(count, size, spec, deadline, progress);
-    const out = new Output({ json: bool(p, "json") });
     if (out.json) out.print(JSON.stringify(r) + "\n");
     else {
       out.print(

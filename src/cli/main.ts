@@ -31,6 +31,7 @@ import { addrCommand } from "./addr.ts";
 import { errnoCommand } from "./errno.ts";
 import { inspectCommand } from "./inspect.ts";
 import { benchCommand } from "./bench.ts";
+import { exitWithParent, setCommandEntry } from "./_insecure.ts";
 
 /** The version printed by `sockkit --version` (kept equal to deno.json's by a test). */
 export const VERSION = "0.1.0";
@@ -123,6 +124,9 @@ function fail(e: unknown, json: boolean): number {
 }
 
 if (import.meta.main) {
+  // `--tls-insecure` runs this module again under Deno's flag (see _insecure.ts).
+  setCommandEntry(import.meta.url);
+  exitWithParent();
   // Exit explicitly: a pending stdin read would otherwise keep the process alive.
   Deno.exit(await main(Deno.args));
 }

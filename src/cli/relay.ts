@@ -33,6 +33,7 @@ import {
 import { relayOne, relaySession, type RelaySettings } from "./_relay_session.ts";
 import { runOnWorkers } from "./_worker_session.ts";
 import { tlsFlags, tlsFromFlags } from "./_tls_flags.ts";
+import { rerunWithoutChainChecks } from "./_insecure.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "send-proxy": {
@@ -210,13 +211,10 @@ export const relayCommand: Command = {
     if (workers !== undefined && workers > 64) {
       throw new UsageError(`--workers must be 1-64, got ${workers}`, "relay");
     }
-    if (tls && (workers !== undefined || pp !== undefined)) {
-      // Deno accepts TLS only from the first byte (no server-side upgrade), and its workers
-      // share a plain TCP port.
-      throw new UsageError(
-        "--tls cannot be combined with --workers or --proxy-protocol",
-        "relay",
-      );
+    if (tls && pp !== undefined) {
+      // The PROXY header comes before TLS, and Deno cannot start TLS on an accepted
+      // connection (no server-side upgrade).
+      throw new UsageError("--tls cannot be combined with --proxy-protocol", "relay");
     }
     const settings: RelaySettings = {
       json: bool(parsed, "json"),
@@ -232,12 +230,21 @@ export const relayCommand: Command = {
         upstreamTls: tlsFromFlags(parsed, "connect", "relay", "upstream-"),
       },
     };
+    const upstreamTls = settings.plan.upstreamTls;
+    if (upstreamTls?.insecure) {
+      const code = await rerunWithoutChainChecks([
+        target.hostname,
+        upstreamTls.serverName ?? target.hostname,
+      ]);
+      if (code !== undefined) return code;
+    }
     if (workers === undefined) return await relayHere(settings, listenOn, tls, targetText);
     return await runOnWorkers(relaySession(settings), {
       module: new URL("./_relay_worker.ts", import.meta.url),
       settings,
       target: { hostname: listenOn.dualStack ? "::" : listenOn.hostname, port: listenOn.port },
       workers,
+      tls,
       listenFields: {
         target: { address: target.hostname, port: target.port },
         ...(settings.plan.upstreamTls ? { upstreamTls: true } : {}),

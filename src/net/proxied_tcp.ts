@@ -2,7 +2,9 @@
  * {@linkcode ProxiedTcpConnection}: a {@linkcode TcpConnection} that arrived through a proxy
  * speaking the PROXY protocol. It keeps every `TcpConnection` feature (timeouts, counters,
  * close semantics, socket options on the real socket) and reports the real client's address.
- * `serve({ proxyProtocol })` hands these to the handler.
+ * It is sockkit's one PROXY connection wrapper: `serve({ proxyProtocol })` hands these to the
+ * handler, `./proxy`'s `acceptProxyConn` returns one, and `./proxy`'s `ProxiedConn` is another
+ * name for it. The address rule is `./proxy`'s `proxiedAddresses`.
  *
  * Permissions: `--allow-net`.
  *
@@ -11,19 +13,16 @@
 
 import { TcpConnection } from "./tcp.ts";
 import type { IoCallOptions, StreamTimeouts } from "./stream_connection.ts";
-import type { ProxyHeader } from "../proxy/mod.ts";
-
-function netAddr(a: unknown): a is Deno.NetAddr {
-  return typeof a === "object" && a !== null &&
-    ((a as Deno.Addr).transport === "tcp" || (a as Deno.Addr).transport === "udp");
-}
+import type { ProxyHeader } from "../proxy/header.ts";
+import { proxiedAddresses } from "../proxy/addresses.ts";
 
 /**
  * A TCP connection whose PROXY header was already read. `remoteAddr`/`localAddr` are the
  * header's source and destination for a PROXY command with IP addresses; for LOCAL (a health
  * check), v1 `UNKNOWN`, v2 `UNSPEC` or Unix addresses they are the socket's own. The socket's
  * own addresses stay in `socketRemoteAddr`/`socketLocalAddr`, and `raw` is the real socket, so
- * `setSocketOptions`, `tcpInfo` and `abortConnection` work on it.
+ * `setSocketOptions`, `tcpInfo` and `abortConnection` work on it. The rule is
+ * `proxiedAddresses` from `./proxy`.
  *
  * Bytes that arrived in the same read as a v1 header are returned first by `read()` (and
  * counted in `bytesRead`, like every byte the application reads).
@@ -69,12 +68,9 @@ export class ProxiedTcpConnection extends TcpConnection {
   ) {
     super(raw, timeouts);
     this.proxied = header;
-    const real = header.command === "proxy" && netAddr(header.source) &&
-      netAddr(header.destination);
-    this.#remote = real ? { ...header.source as Deno.NetAddr, transport: "tcp" } : raw.remoteAddr;
-    this.#local = real
-      ? { ...header.destination as Deno.NetAddr, transport: "tcp" }
-      : raw.localAddr;
+    const a = proxiedAddresses(header, raw.remoteAddr, raw.localAddr);
+    this.#remote = a.remoteAddr;
+    this.#local = a.localAddr;
     this.#rest = rest.length ? rest : undefined;
   }
   /** The real client's address (from the header), or the socket's peer (see the class doc). */

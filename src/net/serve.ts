@@ -36,6 +36,7 @@ import { listenUnix, type UnixConnection, type UnixListenOptions } from "./unix.
 import { ProxiedTcpConnection } from "./proxied_tcp.ts";
 import { readProxyHeader } from "../proxy/mod.ts";
 import { closeAfterHandler } from "./_close_hooks.ts";
+import type { StreamConnection } from "./stream_connection.ts";
 import { ffiGranted } from "../_ffi/libc.ts";
 
 /** Addresses of a connection that was dropped because of `maxConnections`. */
@@ -136,7 +137,6 @@ export interface Server<A extends Deno.Addr = Deno.Addr> extends AsyncDisposable
  * returned promise settles (or the function returns).
  */
 export type ConnectionHandler<C> = (conn: C) => void | Promise<void>;
-type AnyConn = TcpConnection | UnixConnection;
 
 const PROXY_MODES = ["off", "v1", "v2", "auto"];
 const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -185,19 +185,59 @@ export function serve(
   handler: ConnectionHandler<any>,
   options: TcpServeOptions | UnixServeOptions = {},
 ): Server {
+  const isUnix = "path" in options && options.path !== undefined;
+  const checked = checkServeOptions(options, isUnix ? "off" : undefined);
+  const listener = isUnix
+    ? listenUnix(options as UnixListenOptions)
+    : listen(options as TcpListenOptions);
+  return serveOn(listener, handler, options, checked);
+}
+
+/** What {@linkcode serveOn} accepts from: a sockkit listener of any transport. */
+export interface ServeListener<C extends ServedConnection> {
+  readonly addr: Deno.Addr;
+  readonly closed: boolean;
+  accept(): Promise<C>;
+  close(): void;
+}
+
+/** What {@linkcode serveOn} serves: a sockkit stream connection (TCP, Unix or TLS). */
+export type ServedConnection = StreamConnection<Deno.Addr, Deno.Conn>;
+
+/** The checked numbers of {@linkcode ServeCommonOptions} and the PROXY settings. */
+export interface CheckedServeOptions {
+  max: number | undefined;
+  proxyMode: ServeProxyProtocol;
+  headerTimeout: number;
+  shutdownTimeout: number;
+  lingerTimeout: number;
+}
+
+/**
+ * Check the options `serve` (and `serveTls` in ./tls) take, before anything listens.
+ *
+ * @param options The options.
+ * @param proxyMode The PROXY mode when the transport fixes it (Unix: `"off"`).
+ * @returns The checked values.
+ * @throws {RangeError} for a bad `maxConnections`, `proxyProtocol`, `proxyHeaderTimeout` or
+ *   `lingerTimeout`.
+ */
+export function checkServeOptions(
+  options:
+    & ServeCommonOptions
+    & Partial<Pick<TcpServeOptions, "proxyProtocol" | "proxyHeaderTimeout">>,
+  proxyMode: ServeProxyProtocol = options.proxyProtocol ?? "off",
+): CheckedServeOptions {
   const max = options.maxConnections;
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw new RangeError(`Cannot serve: maxConnections must be a positive integer, got ${max}`);
   }
-  const isUnix = "path" in options && options.path !== undefined;
-  const tcpOpts = options as TcpServeOptions;
-  const proxyMode = isUnix ? "off" : tcpOpts.proxyProtocol ?? "off";
   if (!PROXY_MODES.includes(proxyMode)) {
     throw new RangeError(
       `Cannot serve: proxyProtocol must be "off", "v1", "v2" or "auto", got ${proxyMode}`,
     );
   }
-  const headerTimeout = tcpOpts.proxyHeaderTimeout ?? 5000;
+  const headerTimeout = options.proxyHeaderTimeout ?? 5000;
   if (!(typeof headerTimeout === "number" && headerTimeout > 0)) {
     throw new RangeError(
       `Cannot serve: proxyHeaderTimeout must be a positive number of ms, got ${headerTimeout}`,
@@ -212,12 +252,31 @@ export function serve(
       `Cannot serve: lingerTimeout must be a finite number of ms >= 0, got ${lingerTimeout}`,
     );
   }
+  return { max, proxyMode, headerTimeout, shutdownTimeout, lingerTimeout };
+}
+
+/**
+ * The accept loop of `serve`, on a listener that is already open (`serve` opens TCP or Unix,
+ * `serveTls` in ./tls a TLS one): one handler call per connection, limits, the lingering
+ * close, counters and graceful shutdown, as {@linkcode serve} documents.
+ *
+ * @param listener The listener; the server closes it on shutdown.
+ * @param handler Called once per accepted connection.
+ * @param options The options, as given to `serve`.
+ * @param checked Their checked values, from {@linkcode checkServeOptions}.
+ * @returns The running server.
+ */
+export function serveOn<C extends ServedConnection>(
+  listener: ServeListener<C>,
+  handler: ConnectionHandler<C>,
+  options: ServeCommonOptions & Partial<TcpServeOptions>,
+  checked: CheckedServeOptions,
+): Server {
+  const { max, proxyMode, headerTimeout, shutdownTimeout, lingerTimeout } = checked;
+  const tcpOpts = options;
   // Asked once: the lingering close needs FFI (SIOCOUTQ); without it connections close at once.
   const lingerWait = lingerTimeout > 0 && ffiGranted() ? lingerTimeout : 0;
   const userOnError = options.onError ?? ((e: unknown) => console.error("sockkit serve:", e));
-  const listener = isUnix
-    ? listenUnix(options as UnixListenOptions)
-    : listen(options as TcpListenOptions);
   const timeouts = {
     readTimeout: options.readTimeout,
     writeTimeout: options.writeTimeout,
@@ -228,7 +287,7 @@ export function serve(
     counts.errors++;
     userOnError(e);
   };
-  const active = new Set<AnyConn>();
+  const active = new Set<C>();
   const running = new Set<Promise<void>>();
   let stopping = false;
   let stopWaiter: (() => void) | undefined;
@@ -259,12 +318,12 @@ export function serve(
   }
   if (options.signal?.aborted) stop();
 
-  const account = (conn: AnyConn) => {
+  const account = (conn: C) => {
     counts.bytesRead += conn.bytesRead;
     counts.bytesWritten += conn.bytesWritten;
   };
 
-  const runOne = (accepted: AnyConn) => {
+  const runOne = (accepted: C) => {
     active.add(accepted);
     const p = (async () => {
       let conn = accepted;
@@ -272,7 +331,7 @@ export function serve(
       try {
         if (proxyMode !== "off") {
           inHeader = true;
-          const raw = (accepted as TcpConnection).raw;
+          const raw = (accepted as unknown as TcpConnection).raw;
           // The wrapper's idle timer would run during the header read: the header has its own.
           accepted.setTimeouts({ idleTimeout: 0 });
           const { header, rest } = await readProxyHeader(raw, {
@@ -283,7 +342,7 @@ export function serve(
             signal: stopCtl.signal,
           });
           inHeader = false;
-          conn = new ProxiedTcpConnection(raw, header, rest, timeouts);
+          conn = new ProxiedTcpConnection(raw, header, rest, timeouts) as unknown as C;
           active.delete(accepted);
           if (stopping) return;
           active.add(conn);
@@ -308,7 +367,7 @@ export function serve(
   const acceptLoop = async () => {
     let backoff = 5;
     while (!stopping) {
-      let conn: AnyConn;
+      let conn: C;
       try {
         conn = await listener.accept();
         backoff = 5;

@@ -341,17 +341,21 @@ export class UdpSocket implements Disposable, AsyncDisposable {
         this.#settle(p);
       }
     }
-    // A timed receive may outlive this call: forget it whenever it settles.
-    const forget = () => this.#settle(p);
-    p.then(forget, forget);
+    // A timed receive may outlive this call. It is forgotten only once a caller got its
+    // result: a datagram that arrived in the same turn as the timeout or the abort (its
+    // promise settled, the race already lost) is returned by the next call, not dropped.
     const left = deadline === undefined ? undefined : Math.max(1, deadline - performance.now());
+    let r: [Uint8Array, Deno.Addr];
     try {
-      return await raceDeadline(p, "receive", left, signal);
+      r = await raceDeadline(p, "receive", left, signal);
     } catch (e) {
       if (e instanceof SocketTimeoutError) throw new SocketTimeoutError("receive", timeout!);
-      if (signal?.aborted) throw e;
+      if (signal?.aborted && e === signal.reason) throw e;
+      this.#settle(p);
       throw annotateError(e, { operation: op });
     }
+    this.#settle(p);
+    return r;
   }
 
   #takeDeferred(): void {

@@ -189,10 +189,11 @@ class WorkerHandle {
   #waiters = new Map<string, (m: ToMain) => void>();
   constructor(
     readonly id: number,
+    entry: string,
     onMessage: (h: WorkerHandle, m: ToMain) => void,
     onCrash: (h: WorkerHandle, e: ErrorEvent) => void,
   ) {
-    this.worker = new Worker(ENTRY, { type: "module", name: `sockkit-worker-${id}` });
+    this.worker = new Worker(entry, { type: "module", name: `sockkit-worker-${id}` });
     this.worker.onmessage = (e: MessageEvent<ToMain>) => {
       const m = e.data;
       const key = m.type === "stats" ? `stats:${m.seq}` : m.type;
@@ -259,7 +260,23 @@ class WorkerHandle {
  * @throws whatever `listen` throws in a worker (`AddrInUse`, rebuilt as `Deno.errors.AddrInUse`);
  *   the workers already started are terminated.
  */
-export async function serveWorkers(options: WorkerServeOptions): Promise<WorkerServer> {
+export function serveWorkers(options: WorkerServeOptions): Promise<WorkerServer> {
+  return startWorkers(ENTRY, options);
+}
+
+/**
+ * {@linkcode serveWorkers} with another Worker entry module: `serveTlsWorkers` in ./tls runs
+ * `serveTls` in each Worker. Every field of `options` other than the callbacks, `signal`,
+ * `module`, `workers` and `port` goes to each Worker's serve function.
+ *
+ * @param entry The entry module's URL; it calls `runWorker` from `./_worker_runtime.ts`.
+ * @param options As for {@linkcode serveWorkers}, plus what the entry's serve function takes.
+ * @returns The running server, once every worker listens.
+ */
+export async function startWorkers(
+  entry: string,
+  options: WorkerServeOptions,
+): Promise<WorkerServer> {
   const n = options.workers ?? navigator.hardwareConcurrency ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 1024) {
     throw new RangeError(`Cannot serve: workers must be an integer 1-1024, got ${n}`);
@@ -298,7 +315,7 @@ export async function serveWorkers(options: WorkerServeOptions): Promise<WorkerS
 
   const handles: WorkerHandle[] = [];
   const startOne = (port: number) => {
-    const h = new WorkerHandle(handles.length, onMessage, onCrash);
+    const h = new WorkerHandle(handles.length, entry, onMessage, onCrash);
     handles.push(h);
     const started = h.started();
     h.send({ type: "start", id: h.id, module, port, options: settings, handlerOptions });

@@ -1,7 +1,8 @@
 /**
  * The runtime-neutral part of sockkit, for Node, Bun and browsers: addressing and byte order
  * (`./addr`), the frame codecs and stream readers (`./codec`, without the Deno connection
- * adapters), {@linkcode IOBuffer} (`./buffer`) and the PROXY protocol codec (`./proxy`), with
+ * adapters), {@linkcode IOBuffer} (`./buffer`) and the PROXY protocol codec (`./proxy`, without `acceptProxyConn` and its connection
+ * class, which need `./net`), with
  * their error classes. Nothing here touches `Deno.*` when loaded. `deno task bundle` turns
  * this module into `dist/sockkit_portable.js`: one ES module with the Wasm core embedded.
  *
@@ -25,4 +26,12 @@ export * from "../codec/spec.ts";
 export * from "../codec/codec.ts";
 export * from "../codec/io.ts";
 export * from "../codec/errors.ts";
-export * from "../proxy/mod.ts";
+// ./proxy without its connection part (src/proxy/conn.ts imports ./net).
+export * from "../proxy/header.ts";
+export * from "../proxy/decode.ts";
+export * from "../proxy/encode.ts";
+export * from "../proxy/reader.ts";
+export * from "../proxy/datagram.ts";
+export * from "../proxy/crc32c.ts";
+export * from "../proxy/addresses.ts";
+export * from "../proxy/errors.ts";

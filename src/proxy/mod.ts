@@ -3,8 +3,10 @@
  * balancer puts in front of a connection or datagram ({@linkcode decodeProxyHeader},
  * {@linkcode readProxyHeader}, {@linkcode decodeProxyDatagram}), encode one as a client
  * ({@linkcode encodeProxyHeader}), and wrap an accepted connection so that it reports the
- * real client's address ({@linkcode acceptProxyConn}). `serve({ proxyProtocol })` in `./net`
- * does the same for a whole server.
+ * real client's address ({@linkcode acceptProxyConn}, which returns a
+ * {@linkcode ProxiedTcpConnection}, the class `serve({ proxyProtocol })` in `./net` hands its
+ * handler). The portable bundle (`./portable`) has everything here except that connection
+ * part (`acceptProxyConn`, `ProxiedTcpConnection`, `ProxiedConn`), which needs `./net`.
  *
  * The byte work runs in the Wasm core, with every check from the spec's security notes.
  *
@@ -33,6 +35,7 @@ export * from "./encode.ts";
 export * from "./reader.ts";
 export * from "./datagram.ts";
 export * from "./crc32c.ts";
+export * from "./addresses.ts";
 export * from "./conn.ts";
 export * from "./errors.ts";
 // The codec contract and buffer type ProxyHeaderDecoder implements (from ./codec and ./buffer).

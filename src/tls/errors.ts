@@ -98,8 +98,9 @@ export class TlsVerifyError extends Deno.errors.InvalidData {
     let text = known?.[2] ?? what;
     if (reason === "NotValidForName") text += ` ${ctx.serverName ?? "the name asked for"}`;
     if (ctx.insecure && reason !== "NotValidForName") {
-      text += "; insecure skips only the name check: Deno ignores chain errors only when run " +
-        "with --unsafely-ignore-certificate-errors";
+      text += "; insecure skips only the name check here: Deno ignores chain errors only when " +
+        "run with --unsafely-ignore-certificate-errors=HOST (the sockkit command does that " +
+        "itself for --tls-insecure, except as a compiled binary)";
     }
     const where = ctx.role === "client"
       ? `Cannot connect over TLS: certificate verify failed: ${text} (server name ${

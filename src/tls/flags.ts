@@ -38,7 +38,7 @@ export const TLS_CONNECT_FLAGS: Readonly<Record<string, TlsFlagSpec>> = {
   "tls-alpn": { type: "string", arg: "LIST", help: "offer these ALPN protocols (h2,http/1.1)" },
   "tls-insecure": {
     type: "boolean",
-    help: "accept a certificate for another name (an untrusted chain still fails)",
+    help: "skip the certificate checks (chain and name) for this target only",
   },
   "ssl": { type: "boolean", help: "ncat's name for --tls" },
   "ssl-trustfile": { type: "string", arg: "FILE", help: "ncat's name for --tls-ca" },

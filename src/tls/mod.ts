@@ -5,6 +5,8 @@
  * {@linkcode TlsConnection.endReason} (`"CLOSE_NOTIFY"`, `"FIN"` for a ragged end, `"RST"`),
  * framing (`new FramedConn(tlsConn, spec)`), streams, and `setSocketOptions`, `tcpInfo`,
  * `abortConnection` and a linger-aware close acting on the TCP socket underneath.
+ * {@linkcode serveTls} is `serve` over TLS (limits, lingering close, counters, graceful
+ * shutdown), and {@linkcode serveTlsWorkers} is `serveWorkers` over TLS.
  *
  * The server's certificate is verified by default, against Deno's roots, the operating
  * system's CA bundle ({@linkcode systemCaCerts}) and `caCerts`; `serverName` sets the name
@@ -75,6 +77,10 @@ export type {
   TlsListenOptions,
   TlsServerOptions,
 } from "./tls.ts";
+export { serveTls } from "./serve.ts";
+export type { TlsServeOptions } from "./serve.ts";
+export { serveTlsWorkers } from "./workers.ts";
+export type { TlsWorkerServeOptions } from "./workers.ts";
 export { TlsHandshakeError, TlsVerifyError } from "./errors.ts";
 export { TLS_CONNECT_FLAGS, TLS_LISTEN_FLAGS, TlsFlagError, tlsOptionsFromFlags } from "./flags.ts";
 export type { TlsFlagSpec, TlsFlagValues, TlsListenFlagOptions } from "./flags.ts";
@@ -82,11 +88,20 @@ export type { TlsErrorContext, TlsRole } from "./errors.ts";
 // The TCP wrapper types the TLS ones extend, so this subpath documents itself.
 export { StreamConnection, TcpConnection, TcpServer } from "../net/mod.ts";
 export type {
+  ConnectionHandler,
+  DropInfo,
   EndReason,
   InlineSocketOptions,
   IoCallOptions,
+  ServeCommonOptions,
+  Server,
+  ServeStats,
   StreamTimeouts,
   TcpConnectOptions,
   TcpListenOptions,
+  WorkerServeOptions,
+  WorkerServer,
+  WorkerServeSettings,
+  WorkersStats,
 } from "../net/mod.ts";
 export type { KeepAliveTiming, SocketOptions } from "../sockopt/mod.ts";

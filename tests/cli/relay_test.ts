@@ -309,6 +309,92 @@ print(repr(read_all(s)))
   },
 });
 
+Deno.test({
+  name:
+    "relay --upstream-tls-insecure accepts that target's untrusted chain: the command reruns itself under Deno's --unsafely-ignore-certificate-errors for the target only",
+  ignore: NO_OPENSSL !== "",
+  fn: async () => {
+    const p = pki!;
+    const b = backend(`${tlsContext(p.rogue)}
+c, _ = l.accept()
+t = ctx.wrap_socket(c, server_side=True)
+data = b""
+while not data.endswith(b"\\n"): data += t.recv(100)
+t.sendall(data.upper())
+t.close()
+print("served", data.decode().strip())
+`);
+    await using relay = relayOnce(
+      ["--upstream-tls", "--upstream-tls-insecure"],
+      `localhost:${await b.port}`,
+    );
+    const port = await relay.port();
+    const out = await python(`${READ_ALL}
+s = socket.create_connection(("127.0.0.1", ${port}), timeout=5)
+s.sendall(b"abc\\n")
+print(repr(read_all(s)))
+`);
+    assert.equal(out, String.raw`b'ABC\n'`);
+    assert.equal(await b.done, "served abc");
+    const done = await relay.finish();
+    assert.equal(done.code, 0);
+    assert.match(done.stderr, /DANGER: TLS certificate validation is disabled for: localhost\n/);
+  },
+});
+
+Deno.test({
+  name:
+    "relay --tls --workers 2 -m 8: TLS clients that verify the certificate are relayed on two accept loops",
+  ignore: NO_OPENSSL !== "",
+  fn: async () => {
+    const p = pki!;
+    const b = backend(`${READ_ALL}
+l.listen(8)
+for i in range(8):
+    c, _ = l.accept()
+    f = c.makefile("rb")
+    c.sendall(f.readline().upper()); f.close(); c.close()
+print("served 8")
+`);
+    await using relay = new Background([
+      "relay",
+      "--json",
+      "--tls",
+      "--tls-cert",
+      p.server.certFile,
+      "--tls-key",
+      p.server.keyFile,
+      "--workers",
+      "2",
+      "-m",
+      "8",
+      "127.0.0.1:0",
+      `127.0.0.1:${await b.port}`,
+    ]);
+    const port = await relay.port();
+    const out = await python(`${READ_ALL}
+import ssl
+ctx = ssl.create_default_context(cafile=${JSON.stringify(p.ca.certFile)})
+got = []
+for i in range(8):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", ${port}), timeout=5), server_hostname="localhost")
+    s.sendall(b"client %d\\n" % i)
+    got.append(read_all(s).decode().strip())  # the backend's close comes back as close_notify
+print(",".join(got))
+`);
+    assert.equal(out, [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `CLIENT ${i}`).join(","));
+    assert.equal(await b.done, "served 8");
+    assert.equal((await relay.finish()).code, 0);
+    const listen = relay.events.find((e) => e.event === "listen")!;
+    assert.deepEqual([listen.workers, listen.tls], [2, true]);
+    const stats = relay.events.find((e) => e.event === "stats")!;
+    assert.deepEqual([stats.accepted, stats.closed, stats.errors], [8, 8, 0]);
+    const accepts = relay.events.filter((e) => e.event === "accept");
+    assert.equal(accepts.length, 8);
+    assert.ok(accepts.every((e) => e.tls?.alpn === null && typeof e.worker === "number"));
+  },
+});
+
 Deno.test("relay --workers 2 -m 6 relays every client on two accept loops and sums the stats", async () => {
   const b = backend(`${READ_ALL}
 l.listen(8)
@@ -349,7 +435,7 @@ print(",".join(got))
   assert.ok(closes.every((e) => e.reason === "FIN" && typeof e.worker === "number"));
 });
 
-Deno.test("relay refuses --tls with --workers or --proxy-protocol, and a TLS file it cannot read (exit 2)", async () => {
+Deno.test("relay refuses --tls with --proxy-protocol, and a TLS file it cannot read (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [["--tls", "--tls-cert", "/nonexistent.pem", "--tls-key", "k"], /--tls-cert: cannot read/],
     [["--upstream-tls-ca", "/nonexistent.pem"], /Cannot use --upstream-tls-ca: cannot read/],
@@ -357,7 +443,6 @@ Deno.test("relay refuses --tls with --workers or --proxy-protocol, and a TLS fil
   ];
   if (pki) {
     const tls = ["--tls", "--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile];
-    cases.push([[...tls, "--workers", "2"], /--tls cannot be combined with --workers/]);
     cases.push([[...tls, "--proxy-protocol", "v1"], /--tls cannot be combined/]);
   }
   for (const [flags, want] of cases) {

@@ -5,7 +5,7 @@
  * on loopback; the only name used is `localhost` (from /etc/hosts).
  */
 import assert from "node:assert/strict";
-import { Background, events, run, sockkit } from "./_run.ts";
+import { Background, events, MAIN, PERMS, run, sockkit } from "./_run.ts";
 import { findBinary, startDaemon } from "../integration/_daemon.ts";
 import { makePki, type Pki } from "../tls/_pki.ts";
 
@@ -23,7 +23,7 @@ function test(name: string, skip: string, fn: (pki: Pki) => Promise<void>) {
 }
 
 /** `openssl s_server` echoing each line reversed (`-rev`; it never reads its stdin). */
-function sServer(p: Pki, extra: string[] = []) {
+function sServer(p: Pki, extra: string[] = [], cert = p.server) {
   return startDaemon({
     name: "openssl s_server",
     binary: OPENSSL!,
@@ -34,9 +34,9 @@ function sServer(p: Pki, extra: string[] = []) {
         "-accept",
         listen,
         "-cert",
-        p.server.certFile,
+        cert.certFile,
         "-key",
-        p.server.keyFile,
+        cert.keyFile,
         "-rev",
         ...extra,
       ]),
@@ -168,6 +168,158 @@ test(
         await d.stop();
       }
     }
+  },
+);
+
+test(
+  "connect --tls-insecure accepts an untrusted chain too, for the target only: the command reruns itself under Deno's --unsafely-ignore-certificate-errors",
+  NO_OPENSSL,
+  async (p) => {
+    // p.rogue is issued by a CA that nothing trusts.
+    const d = await sServer(p, [], p.rogue);
+    try {
+      const refused = await sockkit(["connect", "--tls", `127.0.0.1:${d.port}`], {
+        stdin: "abc\n",
+      });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /certificate verify failed: .*give the CA with --tls-ca/);
+      const r = await sockkit(["connect", "--tls", "--tls-insecure", `127.0.0.1:${d.port}`], {
+        stdin: "abc\n",
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "cba\n");
+      assert.match(r.stderr, /^DANGER: TLS certificate validation is disabled for: 127\.0\.0\.1\n/);
+      // The exit status is the child's: a refused connection is still exit 1.
+      const closed = await sockkit(["connect", "--tls", "--tls-insecure", "127.0.0.1:9"], {
+        stdin: "",
+      });
+      assert.equal(closed.code, 1);
+      assert.match(closed.stderr, /^sockkit: connect 127\.0\.0\.1:9: Connection refused/m);
+    } finally {
+      await d.stop();
+    }
+  },
+);
+
+/** The pids whose parent is `pid`, from /proc (the test runs with -A). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) {
+        out.push(Number(e.name));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Whether `pid` still runs (a zombie counts as ended). */
+function running(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+test(
+  "connect --tls-insecure: when the command is killed with SIGKILL, the run it started exits too",
+  NO_OPENSSL,
+  async (p) => {
+    const d = await sServer(p, [], p.rogue);
+    const parent = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMS, MAIN, "connect", "--tls", "--tls-insecure", `127.0.0.1:${d.port}`],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stdin = parent.stdin.getWriter();
+    const out = parent.stdout.getReader();
+    const stderr = new Response(parent.stderr).text();
+    try {
+      // A reply proves the child run is connected; it holds stdin open.
+      await stdin.write(new TextEncoder().encode("abc\n"));
+      const { value } = await out.read();
+      assert.equal(new TextDecoder().decode(value), "cba\n");
+      const [child] = childrenOf(parent.pid);
+      assert.ok(child !== undefined, "the command started no child run");
+      assert.match(
+        Deno.readTextFileSync(`/proc/${child}/cmdline`).replaceAll("\0", " "),
+        /--unsafely-ignore-certificate-errors=127\.0\.0\.1 /,
+      );
+      parent.kill("SIGKILL");
+      await parent.status;
+      const deadline = Date.now() + 5000;
+      while (running(child) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(running(child), false, "the child run outlived its parent by 5 s");
+      assert.match(await stderr, /exiting: the process that ran it for --tls-insecure .* is gone/);
+    } finally {
+      await stdin.close().catch(() => {});
+      out.releaseLock();
+      await parent.stdout.cancel().catch(() => {});
+      await d.stop();
+    }
+  },
+);
+
+test(
+  "listen --tls --echo --workers 2: clients that verify the chain get their bytes back from either worker",
+  NO_OPENSSL,
+  async (p) => {
+    await using server = new Background([
+      "listen",
+      "--json",
+      "--echo",
+      "--tls",
+      "--tls-cert",
+      p.server.certFile,
+      "--tls-key",
+      p.server.keyFile,
+      "--workers",
+      "2",
+      "--max-conns",
+      "6",
+      "127.0.0.1:0",
+    ]);
+    const port = await server.port();
+    const out = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        `import socket, ssl
+ctx = ssl.create_default_context(cafile=${JSON.stringify(p.ca.certFile)})
+got = []
+for i in range(6):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", ${port}), timeout=5), server_hostname="localhost")
+    msg = b"line %d\\n" % i
+    s.sendall(msg)
+    data = b""
+    while len(data) < len(msg): data += s.recv(100)
+    got.append(data.decode().strip())
+    s.close()
+print(",".join(got))
+`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(
+      new TextDecoder().decode(out.stdout).trim(),
+      [0, 1, 2, 3, 4, 5].map((i) => `line ${i}`).join(","),
+    );
+    assert.equal((await server.finish()).code, 0);
+    const listen = server.events.find((e) => e.event === "listen")!;
+    assert.deepEqual([listen.workers, listen.tls], [2, true]);
+    const stats = server.events.find((e) => e.event === "stats")!;
+    assert.deepEqual([stats.accepted, stats.closed], [6, 6]);
+    const accepts = server.events.filter((e) => e.event === "accept");
+    assert.ok(accepts.length === 6 && accepts.every((e) => e.tls?.alpn === null));
   },
 );
 

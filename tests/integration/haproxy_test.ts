@@ -5,14 +5,14 @@
  * socket's own local address) and the payload byte for byte. Skipped when haproxy is absent.
  */
 import assert from "node:assert/strict";
-import { acceptProxyConn, type ProxiedConn } from "../../src/proxy/mod.ts";
+import { acceptProxyConn, type ProxiedTcpConnection } from "../../src/proxy/mod.ts";
 import { type Daemon, findBinary, readAll, startDaemon, writeAll } from "./_daemon.ts";
 
 const HAPROXY = findBinary("haproxy");
 if (!HAPROXY) console.warn("haproxy_test: skipped, no haproxy binary on PATH or in /usr/sbin");
 
 interface Seen {
-  conn: ProxiedConn;
+  conn: ProxiedTcpConnection;
   data: Uint8Array;
 }
 
@@ -21,7 +21,7 @@ async function backend(listener: Deno.TcpListener, mode: "v1" | "v2"): Promise<S
   const conn = await acceptProxyConn(await listener.accept(), { mode, timeout: 5000 });
   const data = await readAll(conn);
   await writeAll(conn, data);
-  conn.close();
+  await conn.close();
   return { conn, data };
 }
 
@@ -189,7 +189,7 @@ Deno.test({
       ]);
       // Connections to the backend are health checks (no client connected). An accept can
       // fail when a check gave up and closed first; a server just accepts the next one.
-      let conn: ProxiedConn | undefined;
+      let conn: ProxiedTcpConnection | undefined;
       // Bound the wait: closing the listener makes a pending accept fail.
       const guard = setTimeout(() => listener.close(), 5000);
       try {
@@ -210,7 +210,7 @@ Deno.test({
         assert.deepEqual(conn.remoteAddr, conn.socketRemoteAddr);
         assert.deepEqual(conn.localAddr, conn.socketLocalAddr);
       } finally {
-        conn.close();
+        await conn.close();
       }
     } finally {
       try {

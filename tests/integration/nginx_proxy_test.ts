@@ -73,7 +73,7 @@ async function throughNginx(listen: "127.0.0.1" | "::1") {
       const conn = await acceptProxyConn(await listener.accept(), { mode: "v1", timeout: 5000 });
       const data = await readAll(conn);
       await conn.write(new TextEncoder().encode(`got ${data.length}`));
-      conn.close();
+      await conn.close();
       return { conn, data };
     })();
     const client = await Deno.connect({ hostname: listen, port: daemon.port });
@@ -146,7 +146,7 @@ Deno.test({
       // A v1 server behind the same nginx still works.
       const ok = (async () => {
         const c = await acceptProxyConn(await listener.accept(), { mode: "v1", timeout: 3000 });
-        c.close();
+        await c.close();
         return c;
       })();
       const second = await Deno.connect({ hostname: "127.0.0.1", port: daemon.port });

@@ -17,9 +17,14 @@ Deno.test("ss -tnoi shows the keepalive timer set through setSocketOptions (OPT-
   const m = text.match(/timer:\(keepalive,(\d+)(?:\.\d+)?sec,0\)/);
   assert.ok(m, `no keepalive timer in: ${text}`);
   assert.ok(Number(m[1]) <= 17 && Number(m[1]) >= 10, `timer ${m[1]}s`);
-  const hex = c.localAddr.port.toString(16).toUpperCase().padStart(4, "0");
-  const row = (await Deno.readTextFile("/proc/net/tcp")).split("\n")
-    .find((l) => l.includes(`:${hex} `) && l.trim().split(/\s+/)[1].endsWith(`:${hex}`));
+  const hex = (p: number) => p.toString(16).toUpperCase().padStart(4, "0");
+  // This connection's row: local port, remote port and ESTABLISHED (01). Under the parallel
+  // suite, an older connection that used the same local port may still be in TIME_WAIT.
+  const row = (await Deno.readTextFile("/proc/net/tcp")).split("\n").find((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[1]?.endsWith(`:${hex(c.localAddr.port)}`) &&
+      f[2]?.endsWith(`:${hex(l.addr.port)}`) && f[3] === "01";
+  });
   assert.ok(row, "row in /proc/net/tcp");
   assert.equal(row.trim().split(/\s+/)[5].split(":")[0], "02", "tr = 02 (keepalive timer)");
 });

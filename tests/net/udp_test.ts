@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bind, SocketStateError, SocketTimeoutError } from "../../src/net/mod.ts";
+import { bind, SocketStateError, SocketTimeoutError, UdpSocket } from "../../src/net/mod.ts";
 
 Deno.test("UdpSocket sendTo/recvFrom carries a datagram and its sender on IPv4 and IPv6", async () => {
   for (const host of ["127.0.0.1", "::1"]) {
@@ -106,4 +106,60 @@ Deno.test("recvFrom returns datagrams that stay intact after later receives", as
   assert.equal(dec.decode(b.data), "second");
   assert.equal(a.data.byteLength, 14, "the payload only, not the receive buffer");
   assert.equal(a.data.buffer.byteLength, 14, "a copy, not a view of a shared buffer");
+});
+
+Deno.test("a datagram that arrives after a receive timed out, before the next call, is returned by the next call", async () => {
+  using a = bind({ hostname: "127.0.0.1" });
+  using b = bind({ hostname: "127.0.0.1" });
+  await assert.rejects(b.recvFrom({ timeout: 30 }), SocketTimeoutError);
+  await a.sendTo(new Uint8Array([7]), b.addr);
+  // Long enough for the pending receive to complete before anyone asks for it.
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual((await b.recvFrom({ timeout: 2000 })).data, new Uint8Array([7]));
+  await assert.rejects(b.recvBatch({ timeout: 30 }), SocketTimeoutError);
+  await a.sendTo(new Uint8Array([8]), b.addr);
+  await new Promise((r) => setTimeout(r, 100));
+  const batch = await b.recvBatch({ timeout: 2000 });
+  assert.deepEqual(batch.data(0), new Uint8Array([8]));
+});
+
+/** A `Deno.DatagramConn` whose receives the test settles by hand. */
+function fakeConn() {
+  const receives: ((r: [Uint8Array, Deno.Addr]) => void)[] = [];
+  const addr: Deno.NetAddr = { transport: "udp", hostname: "127.0.0.1", port: 9 };
+  const conn = {
+    addr,
+    receive(buf: Uint8Array) {
+      return new Promise<[Uint8Array, Deno.Addr]>((resolve) =>
+        receives.push((r) => {
+          buf.set(r[0]);
+          resolve([buf.subarray(0, r[0].length), r[1]]);
+        })
+      );
+    },
+    close() {},
+  } as unknown as Deno.DatagramConn;
+  return { conn, receives, addr };
+}
+
+Deno.test("a datagram whose receive settles in the same turn as the abort is returned by the next call", async () => {
+  const { conn, receives, addr } = fakeConn();
+  const sock = new UdpSocket(conn);
+  const ac = new AbortController();
+  const first = sock.recvFrom({ signal: ac.signal });
+  assert.equal(receives.length, 1);
+  // The datagram is there (its promise resolves) and the caller aborts before the wrapper's
+  // reaction runs: the abort wins the race, the datagram must stay for the next call.
+  receives[0]([new Uint8Array([1, 2, 3]), addr]);
+  ac.abort();
+  await assert.rejects(first, (e) => e === ac.signal.reason);
+  const next = await sock.recvFrom({ timeout: 1000 });
+  assert.deepEqual(next.data, new Uint8Array([1, 2, 3]));
+  assert.equal(receives.length, 1, "the next call resumed the first receive, it started none");
+  assert.equal(sock.bytesReceived, 3);
+  // After it was delivered, the next call starts a receive of its own (the fast path).
+  const third = sock.recvFrom();
+  assert.equal(receives.length, 2);
+  receives[1]([new Uint8Array([4]), addr]);
+  assert.deepEqual((await third).data, new Uint8Array([4]));
 });

@@ -8,6 +8,7 @@ import {
   type DecodeProxyHeaderOptions,
   encodeProxyHeader,
   ProxiedConn,
+  ProxiedTcpConnection,
   PROXY_TLV,
   type ProxyHeader,
   type ProxyHeaderInit,
@@ -861,7 +862,7 @@ async function pair() {
   return { client, server };
 }
 
-async function readAll(conn: Deno.Conn | ProxiedConn): Promise<Uint8Array> {
+async function readAll(conn: Deno.Conn | ProxiedTcpConnection): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const buf = new Uint8Array(4096);
   while (true) {
@@ -880,7 +881,7 @@ Deno.test("readProxyHeader returns v1 header and hands every following byte to t
   const app = new Uint8Array(10000).map((_, i) => (i * 7) & 0xff);
   await client.write(cat(te.encode("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n"), app));
   await client.closeWrite();
-  using conn = await acceptProxyConn(server, { mode: "v1" });
+  await using conn = await acceptProxyConn(server, { mode: "v1" });
   assert.deepEqual(conn.remoteAddr, tcp("192.168.0.1", 56324));
   assert.deepEqual(conn.localAddr, tcp("192.168.0.11", 443));
   assert.deepEqual(conn.socketRemoteAddr, client.localAddr);
@@ -903,14 +904,14 @@ Deno.test("readProxyHeader reads a v2 header exactly, leaving application bytes 
   assert.equal(got, "GET / HTTP/1.1\r\n");
 });
 
-Deno.test("ProxiedConn.readable yields the bytes read with the header first, then the socket's", async () => {
+Deno.test("ProxiedTcpConnection.readable yields the bytes read with the header first, then the socket's", async () => {
   const { client, server } = await pair();
   using _c = client;
   await client.write(te.encode("PROXY UNKNOWN\r\nfirst|"));
   await delay(20);
   await client.write(te.encode("second"));
   await client.closeWrite();
-  const conn = await acceptProxyConn(server);
+  await using conn = await acceptProxyConn(server);
   // No addresses in the header, so the socket's own are reported.
   assert.deepEqual(conn.remoteAddr, client.localAddr);
   assert.deepEqual(conn.localAddr, client.remoteAddr);
@@ -918,17 +919,18 @@ Deno.test("ProxiedConn.readable yields the bytes read with the header first, the
   await conn.write(te.encode("bye"));
   await conn.closeWrite();
   assert.equal(td.decode(await readAll(client)), "bye");
-  // Deno's readable closes the connection at its end, as it does for a plain Deno.Conn.
+  // The readable runs over read(), so the bytes read with the header come first and count.
   let text = "";
   for await (const chunk of conn.readable) text += td.decode(chunk);
   assert.equal(text, "first|second");
+  assert.equal(conn.bytesRead, "first|second".length);
 });
 
 Deno.test("a v2 LOCAL connection keeps the socket's own addresses (PP-12)", async () => {
   const { client, server } = await pair();
   using _c = client;
   await client.write(cat(hex(`${SIG} 20 11 000c 01020304 05060708 0001 0002`), te.encode("ok")));
-  using conn = await acceptProxyConn(server, { mode: "v2" });
+  await using conn = await acceptProxyConn(server, { mode: "v2" });
   assert.equal(conn.proxied.command, "local");
   assert.deepEqual(conn.remoteAddr, client.localAddr);
   const buf = new Uint8Array(8);
@@ -1027,7 +1029,7 @@ Deno.test("a header from a peer outside trustedProxies is rejected before readin
   const ok = await pair();
   using _c2 = ok.client;
   await ok.client.write(te.encode("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"));
-  using conn = await acceptProxyConn(ok.server, { trustedProxies: ["127.0.0.1"] });
+  await using conn = await acceptProxyConn(ok.server, { trustedProxies: ["127.0.0.1"] });
   assert.deepEqual(conn.remoteAddr, tcp("1.2.3.4", 1));
 });
 
@@ -1051,18 +1053,66 @@ Deno.test("readProxyHeader stops on abort and rejects an oversized header before
   }
 });
 
-Deno.test("ProxiedConn keeps a decoded header's TLVs as `proxied`", () => {
+Deno.test("ProxiedTcpConnection keeps a decoded header's TLVs as `proxied`", () => {
   const fake = {
     localAddr: tcp("127.0.0.1", 1),
     remoteAddr: tcp("127.0.0.1", 2),
-  } as unknown as Deno.Conn;
+  } as unknown as Deno.TcpConn;
   const header: ProxyHeader = complete(PP07).header;
-  const pc = new ProxiedConn(fake, header);
+  const pc = new ProxiedTcpConnection(fake, header);
   assert.throws(() => pc.setNoDelay(), TypeError);
   assert.throws(() => pc.setKeepAlive(), TypeError);
   assert.equal(pc.proxied.authority, "12345");
   assert.deepEqual(pc.remoteAddr, tcp("127.0.0.1", 42));
   assert.deepEqual(pc.socketRemoteAddr, tcp("127.0.0.1", 2));
+});
+
+Deno.test("ProxiedConn is another name for ProxiedTcpConnection, the class serve() hands its handler", async () => {
+  assert.equal(ProxiedConn, ProxiedTcpConnection);
+  const { ProxiedTcpConnection: fromNet } = await import("../../src/net/mod.ts");
+  assert.equal(fromNet, ProxiedTcpConnection);
+  const { client, server } = await pair();
+  using _c = client;
+  await client.write(te.encode("PROXY TCP4 192.0.2.9 127.0.0.1 4000 80\r\nabc"));
+  await using conn = await acceptProxyConn(server, { mode: "v1", timeouts: { readTimeout: 2000 } });
+  assert.ok(conn instanceof ProxiedTcpConnection);
+  assert.equal(conn.raw, server);
+  const buf = new Uint8Array(3);
+  assert.deepEqual(await conn.readFull(buf), te.encode("abc"));
+  assert.equal(conn.bytesRead, 3); // the application's bytes, not the header
+});
+
+Deno.test("acceptProxyConn refuses a connection that is not TCP, and closes it", async () => {
+  let closed = 0;
+  const unix = {
+    localAddr: { transport: "unix", path: "/tmp/x" },
+    remoteAddr: { transport: "unix", path: "" },
+    close() {
+      closed++;
+    },
+  } as unknown as Deno.TcpConn;
+  await assert.rejects(
+    acceptProxyConn(unix),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      e.message ===
+        "Cannot accept a PROXY connection: expected a TCP connection, got transport unix",
+  );
+  assert.equal(closed, 1);
+});
+
+Deno.test("a v2 header with UNIX addresses on a TCP socket reports the socket's own addresses", async () => {
+  const { client, server } = await pair();
+  using _c = client;
+  const header = encodeProxyHeader({
+    source: { transport: "unix", path: "/run/client.sock" },
+    destination: { transport: "unix", path: "/run/server.sock" },
+  }, { version: 2 });
+  await client.write(header);
+  await using conn = await acceptProxyConn(server, { mode: "v2" });
+  assert.deepEqual(conn.proxied.source, { transport: "unix", path: "/run/client.sock" });
+  assert.deepEqual(conn.remoteAddr, client.localAddr);
+  assert.deepEqual(conn.localAddr, client.remoteAddr);
 });
 
 Deno.test("PROXY v1 TCP6 with v4-mapped addresses is written in RFC 5952 form (::ffff:192.0.2.1)", () => {

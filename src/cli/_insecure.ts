@@ -60,22 +60,19 @@ export function chainChecksOff(): boolean {
 export function exitWithParent(): void {
   const pid = parentPid();
   if (pid === undefined || Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
-  let getppid: () => number;
-  try {
-    const lib = LIBC_NAMES.map((name) => {
-      try {
-        return Deno.dlopen(name, { getppid: { parameters: [], result: "i32" } });
-      } catch {
-        return undefined;
-      }
-    }).find((l) => l !== undefined);
-    if (lib === undefined) return;
-    getppid = lib.symbols.getppid;
-  } catch {
-    return;
+  let getppid: (() => number) | undefined;
+  for (const name of LIBC_NAMES) {
+    try {
+      getppid = Deno.dlopen(name, { getppid: { parameters: [], result: "i32" } }).symbols.getppid;
+      break;
+    } catch {
+      // Not this libc; try the next name.
+    }
   }
+  if (getppid === undefined) return;
+  const parentNow = getppid;
   const id = setInterval(() => {
-    if (getppid() === pid) return;
+    if (parentNow() === pid) return;
     console.error(`sockkit: exiting: the process that ran it for --tls-insecure (${pid}) is gone`);
     Deno.exit(1);
   }, 500);

@@ -273,7 +273,6 @@ export function serveOn<C extends ServedConnection>(
   checked: CheckedServeOptions,
 ): Server {
   const { max, proxyMode, headerTimeout, shutdownTimeout, lingerTimeout } = checked;
-  const tcpOpts = options;
   // Asked once: the lingering close needs FFI (SIOCOUTQ); without it connections close at once.
   const lingerWait = lingerTimeout > 0 && ffiGranted() ? lingerTimeout : 0;
   const userOnError = options.onError ?? ((e: unknown) => console.error("sockkit serve:", e));
@@ -337,8 +336,8 @@ export function serveOn<C extends ServedConnection>(
           const { header, rest } = await readProxyHeader(raw, {
             mode: proxyMode as "v1" | "v2" | "auto",
             timeout: headerTimeout,
-            maxHeaderSize: tcpOpts.proxyMaxHeaderSize,
-            trustedProxies: tcpOpts.trustedProxies,
+            maxHeaderSize: options.proxyMaxHeaderSize,
+            trustedProxies: options.trustedProxies,
             signal: stopCtl.signal,
           });
           inHeader = false;
